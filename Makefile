@@ -1,0 +1,43 @@
+# Set-up and everyday commands. `make run` and `make test` need nothing else.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+CONFERA := $(VENV)/bin/confera
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-postgresql test-sqlite lint bench clean
+
+install: $(VENV)/.installed
+
+# Re-installs when pyproject.toml changes; otherwise a no-op.
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(CONFERA) db upgrade
+	PUBLIC_SCHEME=http PUBLIC_PORT=$(PORT) $(CONFERA) demo
+	PUBLIC_SCHEME=http PUBLIC_PORT=$(PORT) exec $(CONFERA) dev --port $(PORT)
+
+test: install lint test-postgresql test-sqlite
+
+test-postgresql: install
+	CONFERA_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+
+test-sqlite: install
+	CONFERA_TEST_DB=sqlite $(PY) -m pytest -m "not postgres_only" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check app tests bench migrations
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/api.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

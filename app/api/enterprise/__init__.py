@@ -1,0 +1,7 @@
+"""The VivoMeetings-style JSON API: POST /enterprise_api/<object>/<verb>."""
+
+from flask import Blueprint
+
+bp = Blueprint("enterprise_api", __name__, url_prefix="/enterprise_api")
+
+from app.api.enterprise import auth, companies, docs, hosts  # noqa: E402, F401  (routes)

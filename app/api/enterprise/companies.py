@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from app.api.enterprise.endpoint import Call, endpoint
+from app.api.enterprise.schemas import ok_schema
+from app.modules.tenants import operations
+from app.modules.tenants.schemas import (
+    company_create_schema,
+    company_id_schema,
+    company_list_schema,
+    company_page_schema,
+    company_schema,
+    company_update_schema,
+    created_id_schema,
+)
+
+
+@endpoint("company/create", summary="Create a company on its own subdomain",
+          body=company_create_schema, response=created_id_schema, roles="RESELLER_ADMIN")
+def create(call: Call) -> Any:
+    return operations.create_company(call.who, call.data)
+
+
+@endpoint("company/get", summary="One company", body=company_id_schema,
+          response=company_schema, roles="RESELLER_ADMIN; COMPANY_ADMIN (own company)")
+def get(call: Call) -> Any:
+    return operations.get_company(call.who, call.data["company_id"])
+
+
+@endpoint("company/list", summary="The reseller's active companies, paged",
+          body=company_list_schema, response=company_page_schema, roles="RESELLER_ADMIN")
+def list_(call: Call) -> dict[str, Any]:
+    page = operations.list_companies(call.who, call.data["page"], call.data["per_page"])
+    return {"companies": page.items, "page": page.page, "per_page": page.per_page,
+            "total": page.total}
+
+
+@endpoint("company/update", summary="Change a company (only the fields given)",
+          body=company_update_schema, response=company_schema,
+          roles="RESELLER_ADMIN; COMPANY_ADMIN (own company: name, embed_origins, branding)")
+def update(call: Call) -> Any:
+    changes = dict(call.data)
+    return operations.update_company(call.who, changes.pop("company_id"), changes)
+
+
+@endpoint("company/delete", summary="Deactivate a company: its host names stop resolving",
+          body=company_id_schema, response=ok_schema, roles="RESELLER_ADMIN")
+def delete(call: Call) -> dict[str, bool]:
+    operations.deactivate_company(call.who, call.data["company_id"])
+    return {"ok": True}

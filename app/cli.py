@@ -1,0 +1,237 @@
+"""The ``confera`` command: every process of the platform and the operator's tools."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from marshmallow import ValidationError
+
+from app import ROOT, create_app
+from app.config import ConfigError, Settings
+from app.core import migrations
+from app.errors import AppError
+from app.extensions import db
+
+DEMO = {
+    "name": "Confera Demo", "domain": "confera.localhost",
+    "admin_email": "admin@confera.localhost", "admin_password": "confera-demo",
+}
+
+
+def _app() -> Flask:
+    try:
+        return create_app(Settings.from_env())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """Confera: self-hostable, white-label video meetings."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+@main.group("db")
+def db_group() -> None:
+    """Schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    app = _app()
+    with app.app_context():
+        migrations.upgrade(revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION (`base`: empty)."""
+    with _app().app_context():
+        migrations.downgrade(revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True, help="A short slug for the file name.")
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    with _app().app_context():
+        migrations.revision(message)
+
+
+@main.command("create-reseller")
+@click.option("--name", required=True)
+@click.option("--domain", required=True, help="Companies live on <subdomain>.<domain>.")
+@click.option("--admin-email", required=True)
+@click.option("--admin-password", required=True)
+@click.option("--admin-subdomain", default="admin", show_default=True)
+@click.option("--if-absent", is_flag=True, help="Print the existing reseller instead of failing.")
+def create_reseller_command(name: str, domain: str, admin_email: str, admin_password: str,
+                            admin_subdomain: str, if_absent: bool) -> None:
+    """Create a reseller, its admin company and its first RESELLER_ADMIN; print them as JSON."""
+    with _app().app_context():
+        click.echo(json.dumps(_create_reseller(
+            name, domain, admin_email, admin_password, admin_subdomain, if_absent
+        )))
+
+
+def _create_reseller(name: str, domain: str, email: str, password: str, subdomain: str,
+                     if_absent: bool) -> dict[str, Any]:
+    from app.modules.hosts.models import Host, HostRole
+    from app.modules.hosts.operations import add_host
+    from app.modules.hosts.schemas import host_create_schema
+    from app.modules.tenants.models import Company, Reseller
+    from app.modules.tenants.operations import company_url, create_reseller
+
+    existing = db.session.execute(sa.select(Reseller).where(Reseller.domain == domain)).scalar()
+    if existing is not None and if_absent:
+        company = db.session.execute(sa.select(Company).where(
+            Company.reseller_id == existing.id, Company.is_admin_company.is_(True))).scalar_one()
+        host = db.session.execute(sa.select(Host).where(
+            Host.company_id == company.id, Host.role == HostRole.RESELLER_ADMIN)
+            .order_by(Host.id)).scalars().first()
+        host_id = host.id if host else None
+    else:
+        try:
+            company = create_reseller(name, domain, subdomain)
+            data = host_create_schema.load({
+                "company_id": company.id, "name": f"{name} admin", "email": email,
+                "password": password, "role": "RESELLER_ADMIN", "no_welcome_email": True,
+            })
+            host_id = add_host(company, data).host.id
+        except AppError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"{exc.message} {exc.errors or ''}".strip()) from exc
+        except ValidationError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"invalid input: {exc.messages}") from exc
+        db.session.commit()
+    return {
+        "reseller_id": company.reseller_id, "admin_company_id": company.id,
+        "admin_host_id": host_id, "admin_host_name": company.host_name,
+        "api_url": company_url(company, "/enterprise_api/"),
+    }
+
+
+@main.command("demo")
+def demo_command() -> None:
+    """Make sure the demo reseller exists and print how to reach it (used by `make run`)."""
+    app = _app()
+    settings: Settings = app.config["SETTINGS"]
+    with app.app_context():
+        info = _create_reseller(DEMO["name"], DEMO["domain"], DEMO["admin_email"],
+                                DEMO["admin_password"], "admin", if_absent=True)
+    api = info["api_url"].rstrip("/")
+    outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
+    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, **DEMO))
+
+
+DEMO_BANNER = """
+Confera is starting.
+
+  Enterprise API       {api}/
+  API docs (OpenAPI)   {api}/docs/
+  Reseller admin       {admin_email} / {admin_password}
+  Dev mail outbox      {outbox}
+
+Create a company and a host (paste into a shell):
+
+  API={api}; \\
+  TOKEN=$(curl -s $API/authenticate -H 'Content-Type: application/json' \\
+    -d '{{"email": "{admin_email}", "password": "{admin_password}"}}' \\
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["auth_token"])'); \\
+  COMPANY=$(curl -s $API/company/create -H "Authorization: Bearer $TOKEN" \\
+    -d '{{"subdomain": "joe", "name": "The Joe Company", "openid_provider": true}}' \\
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'); \\
+  curl -s $API/host/create -H "Authorization: Bearer $TOKEN" \\
+    -d '{{"company_id": '$COMPANY', "name": "John Host", "email": "john@company.tld", "role": "HOST"}}'
+"""  # noqa: E501
+
+
+@main.command("web")
+@click.option("--host", "bind_host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 in a container).")
+@click.option("--port", type=int, default=None, help="Default: PORT.")
+def web_command(bind_host: str, port: int | None) -> None:
+    """Serve the web application with gunicorn."""
+    settings = _settings()
+    os.execvp(sys.executable, [sys.executable, *gunicorn_args(settings, bind_host, port)])
+
+
+def gunicorn_args(settings: Settings, bind_host: str, port: int | None) -> list[str]:
+    return [
+        "-m", "gunicorn", "--chdir", str(ROOT),
+        "--bind", f"{bind_host}:{port or settings.port}",
+        "--worker-class", "gthread", "--workers", str(settings.web_workers),
+        "--threads", str(settings.web_threads),
+        # gunicorn's control socket is one fixed path per user: two servers
+        # on a machine (tests, benchmarks) would fight over it.
+        "--no-control-socket",
+        "--access-logfile", "-", "wsgi:app",
+    ]
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Run the due jobs, then exit.")
+def worker_command(once: bool) -> None:
+    """Run durable jobs (mail, webhooks, ...) until stopped."""
+    from app.jobs.worker import Worker
+
+    worker = Worker(_app())
+    if once:
+        click.echo(f"{worker.run_until_idle()} jobs run")
+    else:
+        worker.run()
+
+
+@main.command("dev")
+@click.option("--port", type=int, default=None, help="Default: PORT.")
+def dev_command(port: int | None) -> None:
+    """Every process of the platform on this machine, until Ctrl-C."""
+    settings = _settings()
+    me = [sys.executable, "-m", "app.cli"]
+    procs = [
+        subprocess.Popen([*me, "web", "--port", str(port or settings.port)]),
+        subprocess.Popen([*me, "worker"]),
+    ]
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping and all(p.poll() is None for p in procs):
+        time.sleep(0.5)
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        p.wait(timeout=30)
+    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM)]
+    if failed and not stopping:
+        raise click.ClickException("a platform process exited; see its log above")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+if __name__ == "__main__":
+    main()

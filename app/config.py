@@ -1,0 +1,118 @@
+"""Typed settings: defaults, then the environment, checked once at start-up.
+
+Nothing else in the code base reads ``os.environ``; every process gets a
+``Settings`` from ``Settings.from_env()`` (or a test builds one directly).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the process must not start."""
+
+
+# Environment variable for each field: the field name upper-cased, except these.
+ENV_NAMES = {"env": "CONFERA_ENV", "instance_path": "CONFERA_INSTANCE_PATH"}
+
+
+def _default_instance() -> str:
+    return str(_ROOT / "instance")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"  # CONFERA_ENV: development | production
+    instance_path: str = field(default_factory=_default_instance)
+    database_url: str = ""  # empty: SQLite under instance_path
+    secret_key: str = DEV_SECRET_KEY
+    storage_url: str = ""  # empty: file:// under instance_path
+    s3_endpoint_url: str = ""
+    smtp_url: str = ""  # empty: mail is written to the dev outbox folder
+    mail_from: str = ""  # empty: no-reply@<reseller domain>
+    redis_url: str = ""  # empty: rate limits kept in memory per process
+    public_scheme: str = "https"
+    public_port: int = 0  # 0: the scheme's default port, left out of URLs
+    port: int = 5000
+    web_workers: int = 2
+    web_threads: int = 8
+    api_token_ttl_days: int = 30
+    password_link_ttl_hours: int = 72
+    job_lease_seconds: int = 60
+    job_max_attempts: int = 8
+    job_poll_seconds: float = 1.0
+    job_retry_base_seconds: float = 5.0
+    ratelimit_authenticate: str = "20 per minute"
+    ratelimit_password_pages: str = "20 per minute"
+    api_max_body_bytes: int = 64 * 1024
+    # argon2id cost (argon2-cffi's RFC 9106 low-memory defaults); tests lower it.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults overridden by the environment, then by ``overrides``; validated."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = ENV_NAMES.get(f.name, f.name.upper())
+            if name in environ and environ[name] != "":
+                values[f.name] = _coerce(name, environ[name], f.type)
+        values.update(overrides)
+        return cls(**values).checked()
+
+    def checked(self) -> Settings:
+        if self.env not in ("development", "production", "test"):
+            raise ConfigError(f"CONFERA_ENV must be development, production or test: {self.env!r}")
+        if self.env == "production" and self.secret_key == DEV_SECRET_KEY:
+            raise ConfigError("SECRET_KEY must be set in production")
+        if len(self.secret_key) < 16:
+            raise ConfigError("SECRET_KEY must be at least 16 characters")
+        if self.public_scheme not in ("http", "https"):
+            raise ConfigError("PUBLIC_SCHEME must be http or https")
+        for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):
+            scheme = url.split("://", 1)[0] if url else ""
+            allowed = {"STORAGE_URL": ("file", "s3"), "SMTP_URL": ("smtp", "smtps")}[name]
+            if url and scheme not in allowed:
+                raise ConfigError(f"{name} must start with one of {', '.join(allowed)}://")
+        return self
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes).checked()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Accept the URLs operators paste from hosting panels.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix):]
+            return url
+        return f"sqlite:///{Path(self.instance_path) / 'confera.db'}"
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.instance_path) / "outbox"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{Path(self.instance_path) / 'storage'}"
+
+
+def _coerce(name: str, raw: str, type_name: Any) -> Any:
+    try:
+        if type_name in (int, "int"):
+            return int(raw)
+        if type_name in (float, "float"):
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number: {raw!r}") from exc
+    return raw

@@ -1,0 +1,92 @@
+"""Secrets: password hashing (argon2), opaque tokens stored as SHA-256, and
+encryption at rest for the few secrets that must be shown again."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+
+
+@cache
+def _argon2(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _hasher() -> PasswordHasher:
+    settings = current_app.config["SETTINGS"]
+    return _argon2(settings.argon2_time_cost, settings.argon2_memory_kib)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password against its argon2 hash (whose own parameters apply)."""
+    if not password_hash:
+        # Same cost as a real check, so timing does not tell which emails exist.
+        _hasher().hash(password)
+        return False
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """A random URL-safe token (256 bits) to hand out once."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What we store for a token: SHA-256 hex. Random tokens need no salt."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def random_digits(length: int) -> str:
+    first = str(secrets.randbelow(9) + 1)  # no leading zero: codes survive int round-trips
+    return first + "".join(str(secrets.randbelow(10)) for _ in range(length - 1))
+
+
+@cache  # HKDF per value would cost more than the decryption itself
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"confera at-rest encryption"
+    ).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+class EncryptedString(sa.types.TypeDecorator[str]):
+    """A string column encrypted with a key derived from SECRET_KEY (Fernet)."""
+
+    impl = sa.Text()
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return _fernet(current_app.config["SETTINGS"].secret_key).encrypt(value.encode()).decode()
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        try:
+            return _fernet(current_app.config["SETTINGS"].secret_key).decrypt(value).decode()
+        except InvalidToken as exc:
+            raise RuntimeError("cannot decrypt a secret: was SECRET_KEY changed?") from exc

@@ -1,0 +1,49 @@
+"""One error hierarchy for the whole domain. No wire format lives here:
+each API dialect renders an ``AppError`` in exactly one handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    status = 500
+    code = "internal_error"
+    default_message = "Internal error"
+
+    def __init__(self, message: str | None = None, errors: dict[str, Any] | None = None):
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.errors = errors or {}
+
+
+class BadRequest(AppError):
+    status, code, default_message = 400, "bad_request", "The request is malformed"
+
+
+class Unauthorized(AppError):
+    status, code, default_message = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(AppError):
+    status, code, default_message = 403, "forbidden", "Not allowed for this role"
+
+
+class NotFound(AppError):
+    status, code, default_message = 404, "not_found", "Not found"
+
+
+class Conflict(AppError):
+    status, code, default_message = 409, "conflict", "Already exists"
+
+
+class PayloadTooLarge(AppError):
+    status, code, default_message = 413, "payload_too_large", "The request body is too large"
+
+
+class ValidationFailed(AppError):
+    status, code, default_message = 422, "validation_failed", "Invalid input"
+
+
+class RateLimited(AppError):
+    status, code, default_message = 429, "rate_limited", "Too many requests"

@@ -1,0 +1,144 @@
+"""The worker loop: take a due job, run its handler, record the outcome.
+
+Taking a job is one UPDATE whose sub-select uses ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so concurrent workers never take the same job; on SQLite the
+UPDATE itself holds the database's single write lock. The UPDATE sets a lease
+(``locked_until``): if the worker dies, the job becomes due again when the
+lease runs out and another worker runs it (at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import traceback
+from datetime import timedelta
+from types import FrameType
+
+import sqlalchemy as sa
+from flask import Flask
+
+from app.config import Settings
+from app.core.db import utcnow
+from app.extensions import db
+from app.jobs.models import Job, JobStatus
+from app.jobs.registry import handler_for
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 3600
+
+
+class Worker:
+    def __init__(self, app: Flask, name: str | None = None):
+        self.app = app
+        self.settings: Settings = app.config["SETTINGS"]
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Run jobs until ``stop()`` or SIGTERM/SIGINT; the current job finishes first."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        log.info("worker %s started", self.name)
+        while not self._stop.is_set():
+            try:
+                ran = self.run_one()
+            except Exception:  # a broken database connection must not kill the loop
+                log.exception("worker %s: taking a job failed", self.name)
+                ran = False
+            if not ran:
+                self._stop.wait(self.settings.job_poll_seconds)
+        log.info("worker %s stopped", self.name)
+
+    def run_one(self) -> bool:
+        """Take one due job and run it; False when none was due."""
+        with self.app.app_context():
+            job_id = self._claim()
+            if job_id is None:
+                return False
+            self._execute(job_id)
+            return True
+
+    def run_until_idle(self) -> int:
+        """Run due jobs until none is left; returns how many ran (tests, CLI)."""
+        count = 0
+        while self.run_one():
+            count += 1
+        return count
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("worker %s: signal %s, stopping after the current job", self.name, signum)
+        self._stop.set()
+
+    def _claim(self) -> int | None:
+        now = utcnow()
+        due = sa.and_(
+            Job.status == JobStatus.PENDING,
+            Job.run_at <= now,
+            sa.or_(Job.locked_until.is_(None), Job.locked_until < now),
+        )
+        candidate = (
+            sa.select(Job.id).where(due).order_by(Job.run_at, Job.id).limit(1)
+            .with_for_update(skip_locked=True)  # SQLite's dialect leaves this out
+            .scalar_subquery()
+        )
+        lease = now + timedelta(seconds=self.settings.job_lease_seconds)
+        claimed = db.session.execute(
+            sa.update(Job).where(Job.id == candidate)
+            .values(locked_until=lease, locked_by=self.name, attempts=Job.attempts + 1)
+            .returning(Job.id)
+        ).scalar()
+        db.session.commit()
+        return claimed
+
+    def _execute(self, job_id: int) -> None:
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        handler = handler_for(job.kind)
+        if handler is None:
+            self._finish(job, JobStatus.FAILED, f"no handler for job kind {job.kind!r}")
+            return
+        if job.attempts > job.max_attempts:
+            error = f"lease ran out too often; last error: {job.last_error}"
+            self._finish(job, JobStatus.FAILED, error)
+            return
+        payload = dict(job.payload)
+        db.session.commit()  # hold no transaction (on SQLite: the write lock) while it runs
+        try:
+            handler(payload)
+            self._finish(job, JobStatus.DONE, None)
+        except Exception as exc:
+            db.session.rollback()
+            log.warning("job %s (%s) attempt %s failed: %s", job_id, job.kind, job.attempts, exc)
+            self._retry_or_fail(job_id, traceback.format_exc(limit=5))
+
+    def _finish(self, job: Job, status: JobStatus, error: str | None) -> None:
+        job.status = status
+        job.finished_at = utcnow()
+        job.locked_until = None
+        job.last_error = error
+        db.session.commit()
+
+    def _retry_or_fail(self, job_id: int, error: str) -> None:
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        if job.attempts >= job.max_attempts:
+            self._finish(job, JobStatus.FAILED, error)
+            return
+        job.last_error = error
+        job.locked_until = None
+        job.run_at = utcnow() + timedelta(seconds=self.backoff_seconds(job.attempts))
+        db.session.commit()
+
+    def backoff_seconds(self, attempts: int) -> float:
+        """Exponential backoff with jitter: base·2^(n-1) ± 20 %, at most an hour."""
+        base = self.settings.job_retry_base_seconds * 2 ** (attempts - 1)
+        return min(MAX_BACKOFF_SECONDS, base * random.uniform(0.8, 1.2))

@@ -1,0 +1,112 @@
+"""API tokens (authenticate, resolve, logout) and one-time password links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.core.db import utcnow
+from app.core.security import hash_password, new_token, token_digest, verify_password
+from app.errors import NotFound, Unauthorized
+from app.extensions import db
+from app.modules.auth.models import ApiToken, PasswordLink
+from app.modules.hosts.access import Actor, credentials_fit_tenant
+from app.modules.hosts.models import Host
+from app.modules.tenants.models import Company
+from app.modules.tenants.operations import company_url
+
+# Writing last_used_at on every call would turn every read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def authenticate(tenant: Company, email: str, password: str) -> str:
+    """A new auth_token for the host of ``tenant`` with these credentials."""
+    host = db.session.execute(
+        sa.select(Host).where(
+            Host.company_id == tenant.id, Host.email == email.strip().lower(),
+            Host.deleted_at.is_(None),
+        )
+    ).scalar()
+    if not verify_password(host.password_hash if host else None, password) or host is None:
+        raise Unauthorized("Wrong email or password")
+    token = new_token()
+    ttl = timedelta(days=current_app.config["SETTINGS"].api_token_ttl_days)
+    db.session.add(ApiToken(host=host, token_hash=token_digest(token), expires_at=utcnow() + ttl))
+    db.session.flush()
+    return token
+
+
+def actor_for_token(token: str, tenant: Company) -> Actor:
+    """The actor an auth_token stands for on this tenant's host name, or 401."""
+    row = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token))
+    ).scalar()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise Unauthorized("Invalid or expired auth_token")
+    host = row.host
+    if host.deleted_at is not None or not host.company.active:
+        raise Unauthorized("Invalid or expired auth_token")
+    if not credentials_fit_tenant(host, tenant):
+        raise Unauthorized("This auth_token is not valid on this host name")
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+    return Actor(host=host, tenant=tenant)
+
+
+def logout(token: str) -> None:
+    db.session.execute(
+        sa.update(ApiToken).where(ApiToken.token_hash == token_digest(token))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_host_tokens(host: Host) -> None:
+    db.session.execute(
+        sa.update(ApiToken).where(ApiToken.host_id == host.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def create_password_link(host: Host) -> str:
+    """A one-time link, on the host's company host name, to set a password."""
+    token = new_token()
+    ttl = timedelta(hours=current_app.config["SETTINGS"].password_link_ttl_hours)
+    db.session.add(PasswordLink(host=host, token_hash=token_digest(token),
+                                expires_at=utcnow() + ttl))
+    db.session.flush()
+    return company_url(host.company, f"/password/set/{token}")
+
+
+def usable_password_link(tenant: Company, token: str) -> PasswordLink:
+    link = db.session.execute(
+        sa.select(PasswordLink).where(PasswordLink.token_hash == token_digest(token))
+    ).scalar()
+    if (
+        link is None or link.used_at is not None or link.expires_at <= utcnow()
+        or link.host.company_id != tenant.id or link.host.deleted_at is not None
+    ):
+        raise NotFound("This link has expired or was already used")
+    return link
+
+
+def set_password_with_link(tenant: Company, token: str, password: str) -> Host:
+    """Set the password once; the link is spent and the host's API tokens revoked."""
+    link = usable_password_link(tenant, token)
+    # Conditional UPDATE: of two concurrent submissions only one spends the link.
+    spent = db.session.execute(
+        sa.update(PasswordLink).where(PasswordLink.id == link.id, PasswordLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound("This link has expired or was already used")
+    set_password(link.host, password)
+    return link.host
+
+
+def set_password(host: Host, password: str) -> None:
+    host.password_hash = hash_password(password)
+    revoke_host_tokens(host)
+    db.session.flush()

@@ -1,0 +1,1 @@
+"""Hosts: the people who own meeting rooms, and their roles."""

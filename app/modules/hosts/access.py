@@ -1,0 +1,79 @@
+"""Who may act on what. Every operation takes an ``Actor``: the authenticated
+host and the company whose host name the request came to (the tenant).
+
+Out of scope is 404 (another tenant's objects do not exist for you); in scope
+but beyond your role is 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.errors import Forbidden, NotFound
+from app.extensions import db
+from app.modules.hosts.models import Host, HostRole
+from app.modules.tenants.models import Company
+
+
+@dataclass(frozen=True)
+class Actor:
+    host: Host
+    tenant: Company
+
+    @property
+    def role(self) -> HostRole:
+        return self.host.role
+
+    @property
+    def reseller_id(self) -> int:
+        return self.host.reseller_id
+
+    def require(self, minimum: HostRole) -> None:
+        if self.role.rank < minimum.rank:
+            raise Forbidden(f"This needs the {minimum.value} role")
+
+
+def credentials_fit_tenant(host: Host, tenant: Company) -> bool:
+    """A reseller admin may call on any of its reseller's host names; anyone
+    else only on their own company's."""
+    if host.role is HostRole.RESELLER_ADMIN:
+        return host.reseller_id == tenant.reseller_id
+    return host.company_id == tenant.id
+
+
+def company_in_scope(actor: Actor, company_id: int) -> Company:
+    """The active company ``company_id`` if the actor's scope covers it, else 404."""
+    company = db.session.get(Company, company_id)
+    if company is None or not company.active or company.reseller_id != actor.reseller_id:
+        raise NotFound("Company not found")
+    if actor.role is not HostRole.RESELLER_ADMIN and company.id != actor.host.company_id:
+        raise NotFound("Company not found")
+    return company
+
+
+def host_in_scope(actor: Actor, host_id: int) -> Host:
+    """The live host ``host_id`` if the actor may see it, else 404 (or 403 for a
+    HOST asking about a colleague: same tenant, lesser role)."""
+    host = db.session.execute(
+        sa.select(Host).where(Host.id == host_id, Host.deleted_at.is_(None))
+    ).scalar()
+    if host is None:
+        raise NotFound("Host not found")
+    company_in_scope(actor, host.company_id)  # 404 outside the actor's companies
+    if actor.role is HostRole.HOST and host.id != actor.host.id:
+        raise Forbidden("A host may only read itself")
+    return host
+
+
+def require_may_manage(actor: Actor, host: Host) -> None:
+    """Changing a host needs COMPANY_ADMIN or more, and no lesser role than its own."""
+    actor.require(HostRole.COMPANY_ADMIN)
+    if host.role.rank > actor.role.rank:
+        raise Forbidden(f"A {actor.role.value} cannot change a {host.role.value}")
+
+
+def require_may_grant(actor: Actor, role: HostRole) -> None:
+    if role.rank > actor.role.rank:
+        raise Forbidden(f"A {actor.role.value} cannot grant the {role.value} role")

@@ -1,0 +1,1 @@
+"""Resellers and their companies; which company a host name belongs to."""

@@ -1,0 +1,163 @@
+"""Resellers and companies: create, read, change, deactivate; resolve host names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.core.schemas import normalize_origin
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.extensions import db
+from app.modules.hosts.access import Actor, company_in_scope
+from app.modules.hosts.models import HostRole
+from app.modules.tenants.models import Company, Reseller
+
+# Fields a COMPANY_ADMIN may change on its own company; the rest is the reseller's.
+COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding"})
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+
+DEFAULT_BRANDING: dict[str, Any] = {"primary_color": "#1f6feb"}
+
+
+def branding_for(company: Company) -> dict[str, Any]:
+    """Branding as it applies: platform default, then reseller, then company.
+    The product is named after the reseller unless it says otherwise."""
+    return {
+        **DEFAULT_BRANDING, "product_name": company.reseller.name,
+        **company.reseller.branding, **company.branding,
+    }
+
+
+def company_url(company: Company, path: str) -> str:
+    """An absolute URL on the company's host name (PUBLIC_SCHEME, PUBLIC_PORT)."""
+    settings = current_app.config["SETTINGS"]
+    default_port = {"http": 80, "https": 443}[settings.public_scheme]
+    port = f":{settings.public_port}" if settings.public_port not in (0, default_port) else ""
+    return f"{settings.public_scheme}://{company.host_name}{port}{path}"
+
+
+def company_for_host_name(host_name: str) -> Company | None:
+    """The active company reached at ``host_name`` (a Host header, port allowed)."""
+    name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
+    company = db.session.execute(
+        sa.select(Company).where(Company.custom_domain == name)
+    ).scalar()
+    if company is None and "." in name:
+        subdomain, domain = name.split(".", 1)
+        company = db.session.execute(
+            sa.select(Company).join(Reseller)
+            .where(Company.subdomain == subdomain, Reseller.domain == domain)
+        ).scalar()
+    return company if company is not None and company.active else None
+
+
+def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> Company:
+    """A reseller and its admin company (the operator's CLI; no actor)."""
+    domain = domain.strip().lower()
+    if db.session.execute(sa.select(Reseller.id).where(Reseller.domain == domain)).scalar():
+        raise Conflict(f"A reseller already uses {domain}")
+    reseller = Reseller(name=name, domain=domain, branding={})
+    company = Company(
+        reseller=reseller, subdomain=admin_subdomain, name=name, openid_provider=False,
+        embed_origins=[], branding={}, is_admin_company=True,
+    )
+    db.session.add_all([reseller, company])
+    db.session.flush()
+    return company
+
+
+def create_company(actor: Actor, data: dict[str, Any]) -> Company:
+    actor.require(HostRole.RESELLER_ADMIN)
+    company = Company(
+        reseller_id=actor.reseller_id, subdomain=data["subdomain"], name=data["name"],
+        openid_provider=data["openid_provider"], custom_domain=data.get("custom_domain"),
+        embed_origins=[normalize_origin(o) for o in data.get("embed_origins", [])],
+        branding=data.get("branding", {}),
+    )
+    _check_names_free(company)
+    db.session.add(company)
+    db.session.flush()
+    return company
+
+
+def get_company(actor: Actor, company_id: int) -> Company:
+    actor.require(HostRole.COMPANY_ADMIN)
+    return company_in_scope(actor, company_id)
+
+
+def list_companies(actor: Actor, page: int, per_page: int) -> Page:
+    actor.require(HostRole.RESELLER_ADMIN)
+    query = sa.select(Company).where(
+        Company.reseller_id == actor.reseller_id, Company.active.is_(True)
+    )
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
+    items = db.session.execute(
+        query.order_by(Company.id).offset((page - 1) * per_page).limit(per_page)
+    ).scalars().all()
+    return Page(list(items), page, per_page, total or 0)
+
+
+def update_company(actor: Actor, company_id: int, changes: dict[str, Any]) -> Company:
+    company = get_company(actor, company_id)
+    if actor.role is not HostRole.RESELLER_ADMIN and set(changes) - COMPANY_ADMIN_FIELDS:
+        denied = ", ".join(sorted(set(changes) - COMPANY_ADMIN_FIELDS))
+        raise Forbidden(f"Only the reseller may change: {denied}")
+    if "embed_origins" in changes:
+        changes["embed_origins"] = [normalize_origin(o) for o in changes["embed_origins"]]
+    for key, value in changes.items():
+        setattr(company, key, value)
+    if {"subdomain", "custom_domain"} & set(changes):
+        _check_names_free(company)
+    db.session.flush()
+    return company
+
+
+def deactivate_company(actor: Actor, company_id: int) -> Company:
+    """Its host names stop resolving and its tokens stop working; data is kept."""
+    actor.require(HostRole.RESELLER_ADMIN)
+    company = company_in_scope(actor, company_id)
+    if company.is_admin_company:
+        raise Conflict("The reseller's admin company cannot be deleted")
+    company.active = False
+    db.session.flush()
+    return company
+
+
+def _check_names_free(company: Company) -> None:
+    """Subdomains are unique within a reseller (deactivated companies keep
+    theirs); custom domains are unique everywhere and must not sit under any
+    reseller's domain, where they would shadow a subdomain."""
+    others = sa.select(Company.id).where(Company.id != company.id) if company.id else (
+        sa.select(Company.id)
+    )
+    with db.session.no_autoflush:
+        if db.session.execute(others.where(
+            Company.reseller_id == company.reseller_id, Company.subdomain == company.subdomain
+        )).first():
+            raise Conflict("This subdomain is taken", {"subdomain": ["Already in use."]})
+        domain = company.custom_domain
+        if not domain:
+            return
+        if db.session.execute(others.where(Company.custom_domain == domain)).first():
+            raise Conflict("This custom domain is taken", {"custom_domain": ["Already in use."]})
+        labels = domain.split(".")
+        suffixes = [".".join(labels[i:]) for i in range(len(labels))]
+        under = db.session.execute(
+            sa.select(Reseller.domain).where(Reseller.domain.in_(suffixes))
+        ).scalar()
+    if under:
+        raise ValidationFailed(
+            "A custom domain cannot be under a reseller's domain",
+            {"custom_domain": [f"Use a subdomain instead of a name under {under}."]},
+        )

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from flask import request
+
+from app.errors import NotFound
+from app.modules.tenants.models import Company
+from app.modules.tenants.operations import branding_for, company_for_host_name
+
+
+def page_tenant() -> Company:
+    tenant = company_for_host_name(request.host)
+    if tenant is None:
+        raise NotFound("There is nothing at this address")
+    return tenant
+
+
+def brand_context() -> dict[str, str]:
+    """Template variables for the page's branding; neutral where no tenant resolves."""
+    tenant = company_for_host_name(request.host)
+    if tenant is None:
+        return {"brand_name": "", "brand_color": "#444444", "brand_logo": ""}
+    branding = branding_for(tenant)
+    return {"brand_name": branding["product_name"], "brand_color": branding["primary_color"],
+            "brand_logo": branding.get("logo_url", "")}

@@ -1,0 +1,31 @@
+"""Alembic environment: runs against the database of the Flask app in context."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from app.core.db import Model
+from app.extensions import db
+from app.jobs import models as _jobs  # noqa: F401  (tables for autogenerate)
+from app.modules.auth import models as _auth  # noqa: F401
+from app.modules.hosts import models as _hosts  # noqa: F401
+from app.modules.tenants import models as _tenants  # noqa: F401
+
+target_metadata = Model.metadata
+
+
+def run_migrations_online() -> None:
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run `confera db upgrade`")
+run_migrations_online()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from app.config import DEV_SECRET_KEY, ConfigError, Settings
+
+
+def test_every_setting_has_a_working_default(tmp_path):
+    settings = Settings.from_env(environ={"CONFERA_INSTANCE_PATH": str(tmp_path)})
+    assert settings.sqlalchemy_url == f"sqlite:///{tmp_path}/confera.db"
+    assert settings.resolved_storage_url == f"file://{tmp_path}/storage"
+    assert settings.outbox_path == tmp_path / "outbox"
+
+
+def test_environment_overrides_defaults():
+    settings = Settings.from_env(environ={
+        "DATABASE_URL": "postgres://u@db/confera", "PORT": "8080", "SECRET_KEY": "x" * 32,
+        "SMTP_URL": "smtp://mail:2525", "API_TOKEN_TTL_DAYS": "7",
+    })
+    assert settings.sqlalchemy_url == "postgresql+psycopg://u@db/confera"
+    assert settings.port == 8080 and settings.api_token_ttl_days == 7
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"CONFERA_ENV": "production"}, "SECRET_KEY must be set"),
+    ({"SECRET_KEY": "short"}, "at least 16"),
+    ({"PORT": "eighty"}, "PORT must be a number"),
+    ({"PUBLIC_SCHEME": "ftp"}, "PUBLIC_SCHEME"),
+    ({"SMTP_URL": "http://mail"}, "SMTP_URL"),
+    ({"STORAGE_URL": "gs://bucket"}, "STORAGE_URL"),
+    ({"CONFERA_ENV": "staging"}, "CONFERA_ENV"),
+])
+def test_bad_settings_stop_the_start(environ, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(environ=environ)
+
+
+def test_production_accepts_a_real_secret():
+    settings = Settings.from_env(environ={"CONFERA_ENV": "production", "SECRET_KEY": "s" * 40})
+    assert settings.secret_key != DEV_SECRET_KEY
