@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.modules.hosts.models import Host, HostRole
@@ -56,10 +54,8 @@ def company_in_scope(actor: Actor, company_id: int) -> Company:
 def host_in_scope(actor: Actor, host_id: int) -> Host:
     """The live host ``host_id`` if the actor may see it, else 404 (or 403 for a
     HOST asking about a colleague: same tenant, lesser role)."""
-    host = db.session.execute(
-        sa.select(Host).where(Host.id == host_id, Host.deleted_at.is_(None))
-    ).scalar()
-    if host is None:
+    host = db.session.get(Host, host_id)  # often the actor itself: no query
+    if host is None or host.deleted_at is not None:
         raise NotFound("Host not found")
     company_in_scope(actor, host.company_id)  # 404 outside the actor's companies
     if actor.role is HostRole.HOST and host.id != actor.host.id:

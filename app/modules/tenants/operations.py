@@ -50,15 +50,15 @@ def company_url(company: Company, path: str) -> str:
 def company_for_host_name(host_name: str) -> Company | None:
     """The active company reached at ``host_name`` (a Host header, port allowed)."""
     name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
+    subdomain, _, domain = name.partition(".")
+    # One round trip: this runs on every API call. A custom domain wins over
+    # a subdomain name that happens to spell the same host name.
     company = db.session.execute(
-        sa.select(Company).where(Company.custom_domain == name)
+        sa.select(Company).join(Company.reseller)
+        .where(sa.or_(Company.custom_domain == name,
+                      sa.and_(Company.subdomain == subdomain, Reseller.domain == domain)))
+        .order_by(sa.case((Company.custom_domain == name, 0), else_=1)).limit(1)
     ).scalar()
-    if company is None and "." in name:
-        subdomain, domain = name.split(".", 1)
-        company = db.session.execute(
-            sa.select(Company).join(Reseller)
-            .where(Company.subdomain == subdomain, Reseller.domain == domain)
-        ).scalar()
     return company if company is not None and company.active else None
 
 

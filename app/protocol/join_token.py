@@ -1,0 +1,100 @@
+"""Join tokens: what the web grants one participant of one session.
+
+The web signs them with its ES256 private key; media nodes hold only the
+public key. They are short-lived: a client asks the web for a new one to
+reconnect.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+
+import jwt
+
+ALGORITHM = "ES256"
+ISSUER = "confera-web"
+AUDIENCE = "confera-sfu"
+DEFAULT_TTL_SECONDS = 120
+LEEWAY_SECONDS = 5
+
+
+class Role(enum.StrEnum):
+    MODERATOR = "moderator"
+    ATTENDEE = "attendee"
+    GUEST = "guest"
+    VIEWER = "viewer"
+    RECORDER = "recorder"
+
+
+class Permission(enum.StrEnum):
+    PUBLISH_AUDIO = "publish_audio"
+    PUBLISH_VIDEO = "publish_video"
+    PUBLISH_SCREEN = "publish_screen"
+    SUBSCRIBE = "subscribe"
+    MODERATE = "moderate"
+    HIDDEN = "hidden"  # not listed to others (the egress)
+
+
+DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.MODERATOR: frozenset(Permission) - {Permission.HIDDEN},
+    Role.ATTENDEE: frozenset({Permission.PUBLISH_AUDIO, Permission.PUBLISH_VIDEO,
+                              Permission.PUBLISH_SCREEN, Permission.SUBSCRIBE}),
+    Role.GUEST: frozenset({Permission.PUBLISH_AUDIO, Permission.PUBLISH_VIDEO,
+                           Permission.SUBSCRIBE}),
+    Role.VIEWER: frozenset({Permission.SUBSCRIBE}),
+    Role.RECORDER: frozenset({Permission.SUBSCRIBE, Permission.HIDDEN}),
+}
+
+
+class InvalidJoinToken(Exception):
+    """Forged, expired, malformed, or for another audience."""
+
+
+@dataclass(frozen=True)
+class JoinGrant:
+    session_id: str
+    participant_id: str
+    display_name: str
+    role: Role
+    permissions: frozenset[Permission]
+    node_id: str
+    expires_at: int = 0  # unix seconds; set by ``sign``
+    extra: dict[str, str] = field(default_factory=dict)  # e.g. company, room
+
+    def may(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def sign(grant: JoinGrant, private_key_pem: str, ttl_seconds: int = DEFAULT_TTL_SECONDS,
+         now: float | None = None) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "iss": ISSUER, "aud": AUDIENCE, "iat": issued, "exp": issued + ttl_seconds,
+        "sub": grant.participant_id, "sid": grant.session_id, "node": grant.node_id,
+        "name": grant.display_name, "role": grant.role.value,
+        "perms": sorted(p.value for p in grant.permissions), "ext": grant.extra,
+    }
+    return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
+
+
+def verify(token: str, public_key_pem: str) -> JoinGrant:
+    """The grant in ``token``, or ``InvalidJoinToken`` saying why not."""
+    try:
+        claims = jwt.decode(
+            token, public_key_pem, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "sub", "sid", "node", "role", "perms"]},
+        )
+        return JoinGrant(
+            session_id=str(claims["sid"]), participant_id=str(claims["sub"]),
+            display_name=str(claims.get("name", "")), role=Role(claims["role"]),
+            permissions=frozenset(Permission(p) for p in claims["perms"]),
+            node_id=str(claims["node"]), expires_at=int(claims["exp"]),
+            extra={str(k): str(v) for k, v in dict(claims.get("ext") or {}).items()},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidJoinToken("the join token has expired") from exc
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise InvalidJoinToken(f"invalid join token: {exc}") from exc

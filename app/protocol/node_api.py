@@ -1,0 +1,163 @@
+"""Signed HTTP between the web and media nodes: heartbeats and participant
+events (node -> web), control commands (web -> node).
+
+Every request and response body is signed with HMAC-SHA256 over
+``"<unix seconds>.<body>"`` with the shared node secret, in the headers
+``X-Confera-Timestamp`` and ``X-Confera-Signature``; a timestamp more than
+``MAX_SKEW_SECONDS`` away from now is refused, so a captured request cannot
+be replayed later.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from app.protocol.messages import Catalogue, Message
+
+TIMESTAMP_HEADER = "X-Confera-Timestamp"
+SIGNATURE_HEADER = "X-Confera-Signature"
+NODE_HEADER = "X-Confera-Node"
+MAX_SKEW_SECONDS = 30
+
+HEARTBEAT_PATH = "/internal/media_nodes/heartbeat"
+EVENTS_PATH = "/internal/media_nodes/events"
+CONTROL_PATH = "/control"  # a node's; POST a control command
+
+
+class BadSignature(Exception):
+    pass
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return mac.hexdigest()
+
+
+def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    timestamp = str(int(now if now is not None else time.time()))
+    return {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature(secret, timestamp, body),
+            "Content-Type": "application/json"}
+
+
+def verify_signed(secret: str, body: bytes, headers: Mapping[str, str],
+                  now: float | None = None) -> None:
+    """Raises ``BadSignature`` unless ``headers`` sign ``body`` recently."""
+    timestamp = headers.get(TIMESTAMP_HEADER, "")
+    given = headers.get(SIGNATURE_HEADER, "")
+    if not secret:
+        raise BadSignature("no node secret is configured")
+    if not timestamp.isdigit() or not given:
+        raise BadSignature("missing signature")
+    if abs(int(timestamp) - (now if now is not None else time.time())) > MAX_SKEW_SECONDS:
+        raise BadSignature("stale timestamp")
+    if not hmac.compare_digest(signature(secret, timestamp, body), given):
+        raise BadSignature("wrong signature")
+
+
+# --- node -> web -----------------------------------------------------------
+
+@dataclass
+class NodeLoad:
+    sessions: int = 0
+    participants: int = 0
+    published_tracks: int = 0
+    forwarded_streams: int = 0  # published tracks x their subscribers
+    cpu: float = 0.0  # cores this process used over the last interval
+    max_participants: int = 0  # 0: no limit
+
+
+@dataclass
+class Heartbeat(Message):
+    type = "heartbeat"
+    node_id: str
+    url: str  # base URL clients connect to (ws:// or wss://)
+    control_url: str  # base URL the web posts control commands to
+    started_at: float
+    load: NodeLoad
+    session_ids: list[str] = field(default_factory=list)
+    draining: bool = False  # stopping: place nothing new here
+
+
+@dataclass
+class HeartbeatAck(Message):
+    type = "heartbeat_ack"
+    join_token_public_key: str  # PEM
+    interval_seconds: float
+    dead_after_seconds: float
+
+
+class EventKind(enum.StrEnum):
+    JOINED = "joined"
+    LEFT = "left"
+    TALKING = "talking"
+    TRACK_PUBLISHED = "track_published"
+    TRACK_UNPUBLISHED = "track_unpublished"
+    MUTED = "muted"
+    SESSION_EMPTY = "session_empty"
+
+
+@dataclass
+class ParticipantEvent:
+    kind: EventKind
+    session_id: str
+    participant_id: str
+    at: float
+    data: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class NodeEvents(Message):
+    type = "node_events"
+    node_id: str
+    events: list[ParticipantEvent]
+
+
+# --- web -> node -----------------------------------------------------------
+
+@dataclass
+class Kick(Message):
+    type = "kick"
+    session_id: str
+    participant_id: str
+    reason: str = "removed by a moderator"
+
+
+@dataclass
+class MuteParticipant(Message):
+    """Mute a participant's microphone (or every participant but moderators
+    when ``participant_id`` is None). A node can only ask the client to stop
+    sending; it also stops forwarding that track until the owner unmutes."""
+
+    type = "mute"
+    session_id: str
+    participant_id: str | None = None
+
+
+@dataclass
+class EndSession(Message):
+    type = "end"
+    session_id: str
+    reason: str = "ended by a moderator"
+
+
+@dataclass
+class LockSession(Message):
+    type = "lock"
+    session_id: str
+    locked: bool
+
+
+@dataclass
+class ControlResult(Message):
+    type = "control_result"
+    ok: bool
+    detail: str = ""
+
+
+TO_WEB = Catalogue(Heartbeat, NodeEvents)
+TO_NODE = Catalogue(Kick, MuteParticipant, EndSession, LockSession)

@@ -1,0 +1,238 @@
+"""The WebSocket signalling between a client and a media node.
+
+docs/signalling.md describes the exchange for client authors; this module is
+its source of truth. The node is always the offerer (no glare): it offers
+receive slots for what the participant may publish and a send slot for every
+track the participant subscribes to, and offers again when either changes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from app.protocol.messages import Catalogue, Message
+
+
+class CloseCode(enum.IntEnum):
+    """WebSocket close codes a node uses; the reason text says more."""
+
+    GOING_AWAY = 1001  # the node is shutting down: ask the web again
+    PROTOCOL_ERROR = 4000  # a malformed or unexpected message
+    UNAUTHORIZED = 4001  # the join token is forged, expired or malformed
+    WRONG_SESSION = 4003  # the token is valid but not for this session or node
+    SESSION_ENDED = 4004  # the session was ended
+    KICKED = 4008  # a moderator removed the participant; the token is spent
+    REPLACED = 4009  # the same participant connected again elsewhere
+    LOCKED = 4010  # the session is locked to new participants
+    JOIN_TIMEOUT = 4011  # no join message in time
+    FULL = 4029  # the node or the session has no room for another participant
+
+
+class Source(enum.StrEnum):
+    MICROPHONE = "microphone"
+    CAMERA = "camera"
+    SCREEN = "screen"
+
+    @property
+    def kind(self) -> str:
+        return "audio" if self is Source.MICROPHONE else "video"
+
+
+@dataclass
+class ParticipantInfo:
+    participant_id: str
+    display_name: str
+    role: str
+
+
+@dataclass
+class TrackInfo:
+    """A published track. ``mid`` is the transceiver carrying it in *your*
+    peer connection (set in offers; None in track_published notices)."""
+
+    track_id: str
+    participant_id: str
+    source: Source
+    kind: str
+    muted: bool = False
+    mid: str | None = None
+
+
+# --- client -> node --------------------------------------------------------
+
+@dataclass
+class Join(Message):
+    type = "join"
+    token: str
+
+
+@dataclass
+class Answer(Message):
+    type = "answer"
+    sdp: str
+
+
+@dataclass
+class Candidate(Message):
+    """Trickle ICE, either way; ``candidate`` is the SDP a= line value without
+    'a=', an empty string for end-of-candidates."""
+
+    type = "candidate"
+    candidate: str
+    sdp_mid: str | None = None
+    sdp_mline_index: int | None = None
+
+
+@dataclass
+class Publish(Message):
+    """Ask for a receive slot for one more source (e.g. a screen share)."""
+
+    type = "publish"
+    source: Source
+
+
+@dataclass
+class Unpublish(Message):
+    type = "unpublish"
+    track_id: str
+
+
+@dataclass
+class SetMuted(Message):
+    """Tell the others that one of your tracks is muted (or not)."""
+
+    type = "set_muted"
+    track_id: str
+    muted: bool
+
+
+@dataclass
+class SendChat(Message):
+    type = "chat"
+    text: str
+    to: str | None = None  # a participant_id for a private message
+
+
+@dataclass
+class Ping(Message):
+    type = "ping"
+
+
+@dataclass
+class Leave(Message):
+    type = "leave"
+
+
+# --- node -> client --------------------------------------------------------
+
+@dataclass
+class Joined(Message):
+    type = "joined"
+    session_id: str
+    me: ParticipantInfo
+    participants: list[ParticipantInfo]
+    tracks: list[TrackInfo]
+    permissions: list[str]
+
+
+@dataclass
+class Offer(Message):
+    type = "offer"
+    sdp: str
+    tracks: list[TrackInfo]  # what each send slot (mid) carries
+    publish_slots: dict[str, str] = field(default_factory=dict)  # mid -> source
+
+
+@dataclass
+class ParticipantJoined(Message):
+    type = "participant_joined"
+    participant: ParticipantInfo
+
+
+@dataclass
+class ParticipantLeft(Message):
+    type = "participant_left"
+    participant_id: str
+    reason: str
+
+
+@dataclass
+class TrackPublished(Message):
+    type = "track_published"
+    track: TrackInfo
+
+
+@dataclass
+class TrackUnpublished(Message):
+    type = "track_unpublished"
+    track_id: str
+    participant_id: str
+
+
+@dataclass
+class Muted(Message):
+    type = "muted"
+    track_id: str
+    participant_id: str
+    muted: bool
+    by: str  # the participant_id who changed it (a moderator, or the owner)
+
+
+@dataclass
+class Talking(Message):
+    type = "talking"
+    participant_id: str
+    talking: bool
+
+
+@dataclass
+class ChatMessage(Message):
+    type = "chat"
+    from_id: str
+    from_name: str
+    text: str
+    at: float  # unix seconds
+    to: str | None = None
+
+
+@dataclass
+class Locked(Message):
+    type = "locked"
+    locked: bool
+
+
+@dataclass
+class Error(Message):
+    """A refused request; the connection stays open."""
+
+    type = "error"
+    code: str  # forbidden | bad_request | not_found
+    message: str
+
+
+@dataclass
+class Kicked(Message):
+    type = "kicked"
+    reason: str
+
+
+@dataclass
+class Ended(Message):
+    type = "ended"
+    reason: str
+
+
+@dataclass
+class Pong(Message):
+    type = "pong"
+
+
+FROM_CLIENT = Catalogue(Join, Answer, Candidate, Publish, Unpublish, SetMuted, SendChat,
+                        Ping, Leave)
+FROM_NODE = Catalogue(Joined, Offer, Candidate, ParticipantJoined, ParticipantLeft,
+                      TrackPublished, TrackUnpublished, Muted, Talking, ChatMessage, Locked,
+                      Error, Kicked, Ended, Pong)
+
+MAX_CHAT_LENGTH = 4000
+MAX_MESSAGE_BYTES = 256 * 1024  # an SDP with many tracks stays far below this
