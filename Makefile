@@ -28,7 +28,7 @@ test-postgresql: install
 	CONFERA_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
 
 test-sqlite: install
-	CONFERA_TEST_DB=sqlite $(PY) -m pytest -m "not postgres_only" $(PYTEST_ARGS)
+	CONFERA_TEST_DB=sqlite $(PY) -m pytest -m "not postgres_only and not media" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check app tests bench migrations

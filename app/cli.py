@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -181,6 +182,25 @@ def gunicorn_args(settings: Settings, bind_host: str, port: int | None) -> list[
         "--no-control-socket",
         "--access-logfile", "-", "wsgi:app",
     ]
+
+
+@main.command("sfu")
+@click.option("--port", type=int, default=None, help="Default: SFU_PORT.")
+def sfu_command(port: int | None) -> None:
+    """Run a media node (WebRTC forwarding) until stopped."""
+    import asyncio
+
+    from app.sfu.config import NodeConfigError, NodeSettings
+    from app.sfu.server import run_node
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        settings = NodeSettings.from_env()
+        if port:
+            settings = dataclasses.replace(settings, port=port).completed()
+    except NodeConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    asyncio.run(run_node(settings))
 
 
 @main.command("worker")

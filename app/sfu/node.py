@@ -1,0 +1,146 @@
+"""The node: its sessions, its load, what the web may ask of it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+
+from app.protocol.join_token import InvalidJoinToken, JoinGrant, verify
+from app.protocol.node_api import EventKind, NodeLoad, ParticipantEvent
+from app.sfu.config import NodeSettings
+from app.sfu.room import Room
+
+log = logging.getLogger(__name__)
+
+EVENT_QUEUE_SIZE = 10_000
+ENDED_MEMORY_SECONDS = 3600  # longer than any join token lives
+
+
+class Node:
+    """Owns every ``Room`` (one per session) of this process."""
+
+    def __init__(self, settings: NodeSettings):
+        self.settings = settings
+        self.started_at = time.time()
+        self.rooms: dict[str, Room] = {}
+        self.public_key = settings.join_token_public_key
+        self.draining = False
+        # Participant events for the web; WebLink drains it. Bounded: when the
+        # web is unreachable for long, the oldest events are dropped, not memory.
+        self.events: asyncio.Queue[ParticipantEvent] = asyncio.Queue(EVENT_QUEUE_SIZE)
+        self._cpu_mark = (time.monotonic(), _cpu_seconds())
+        self._spent: dict[str, float] = {}  # session/participant -> until (kicked)
+        self._ended: dict[str, float] = {}  # session_id -> until (tokens may outlive it)
+
+    # --- joining ------------------------------------------------------------
+
+    def verify_token(self, token: str, session_id: str) -> JoinGrant:
+        """The grant of ``token`` for ``session_id`` on this node.
+
+        Raises InvalidJoinToken (bad, expired, forged) or WrongSession."""
+        if not self.public_key:
+            raise InvalidJoinToken("this node has no join token key yet")
+        grant = verify(token, self.public_key)
+        if grant.session_id != session_id or grant.node_id != self.settings.node_id:
+            raise WrongSession("this join token is for another session or node")
+        if self._spent.get(f"{session_id}/{grant.participant_id}", 0) > time.time():
+            raise WrongSession("this participant was removed from the session")
+        return grant
+
+    def mark_ended(self, session_id: str) -> None:
+        now = time.time()
+        self._ended = {k: v for k, v in self._ended.items() if v > now}
+        self._ended[session_id] = now + ENDED_MEMORY_SECONDS
+
+    def is_ended(self, session_id: str) -> bool:
+        return self._ended.get(session_id, 0) > time.time()
+
+    def room(self, session_id: str) -> Room:
+        room = self.rooms.get(session_id)
+        if room is None or room.closed:
+            room = Room(session_id, self)
+            self.rooms[session_id] = room
+        return room
+
+    def forget_room(self, room: Room) -> None:
+        if self.rooms.get(room.session_id) is room:
+            del self.rooms[room.session_id]
+
+    def spend(self, session_id: str, participant_id: str, until: float) -> None:
+        """A kicked participant's tokens are refused until they expire."""
+        now = time.time()
+        self._spent = {k: v for k, v in self._spent.items() if v > now}
+        self._spent[f"{session_id}/{participant_id}"] = until
+
+    def report(self, kind: EventKind, session_id: str, participant_id: str,
+               **data: str) -> None:
+        event = ParticipantEvent(kind=kind, session_id=session_id,
+                                 participant_id=participant_id, at=time.time(), data=data)
+        if self.events.full():
+            self.events.get_nowait()
+        self.events.put_nowait(event)
+
+    # --- what the web asks (signed control API) -----------------------------
+
+    async def kick(self, session_id: str, participant_id: str, reason: str) -> bool:
+        room = self.rooms.get(session_id)
+        return room is not None and await room.kick(participant_id, reason)
+
+    async def mute(self, session_id: str, participant_id: str | None) -> bool:
+        room = self.rooms.get(session_id)
+        return room is not None and await room.mute(participant_id)
+
+    async def end(self, session_id: str, reason: str) -> bool:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return False
+        await room.end(reason)
+        return True
+
+    async def lock(self, session_id: str, locked: bool) -> bool:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return False
+        await room.set_locked(locked)
+        return True
+
+    async def stop(self) -> None:
+        """Close every session's connections (GOING_AWAY), then return."""
+        self.draining = True
+        await asyncio.gather(*(room.shut_down() for room in list(self.rooms.values())),
+                             return_exceptions=True)
+
+    # --- load ---------------------------------------------------------------
+
+    def load(self) -> NodeLoad:
+        """What this node carries now; ``cpu`` is cores used since the last call."""
+        now, cpu = time.monotonic(), _cpu_seconds()
+        then, cpu_then = self._cpu_mark
+        self._cpu_mark = (now, cpu)
+        rooms = [r for r in self.rooms.values() if not r.closed]
+        return NodeLoad(
+            sessions=len(rooms),
+            participants=sum(r.participant_count for r in rooms),
+            published_tracks=sum(r.published_count for r in rooms),
+            forwarded_streams=sum(r.forwarded_count for r in rooms),
+            cpu=round((cpu - cpu_then) / max(now - then, 1e-3), 3),
+            max_participants=self.settings.max_participants,
+        )
+
+    @property
+    def participant_count(self) -> int:
+        return sum(r.participant_count for r in self.rooms.values())
+
+    def session_ids(self) -> list[str]:
+        return [sid for sid, room in self.rooms.items() if not room.closed]
+
+
+class WrongSession(Exception):
+    """A valid token used on the wrong session or node, or a spent one."""
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

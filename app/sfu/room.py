@@ -1,0 +1,272 @@
+"""A session on this node: its participants, its publications, and the
+notices every participant gets when they change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from aiortc import RTCRtpReceiver
+
+from app.protocol import signalling as sig
+from app.protocol.join_token import Permission
+from app.protocol.messages import Message
+from app.protocol.node_api import EventKind
+from app.sfu.aiortc_hooks import request_keyframe, tap_receiver
+from app.sfu.forwarding import Publication
+
+if TYPE_CHECKING:
+    from app.sfu.node import Node
+    from app.sfu.participant import Participant
+
+log = logging.getLogger(__name__)
+
+TALKING_CHECK_SECONDS = 0.5
+
+
+class Refused(Exception):
+    def __init__(self, code: sig.CloseCode, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Room:
+    def __init__(self, session_id: str, node: Node):
+        self.session_id = session_id
+        self.node = node
+        self.participants: dict[str, Participant] = {}
+        self.publications: dict[str, Publication] = {}
+        self.locked = False
+        self.closed = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ticker = asyncio.get_running_loop().create_task(
+            self._watch_talking(), name=f"talking {session_id}")
+
+    # --- counts for the node's load ----------------------------------------------
+
+    @property
+    def participant_count(self) -> int:
+        return len(self.participants)
+
+    @property
+    def published_count(self) -> int:
+        return len(self.publications)
+
+    @property
+    def forwarded_count(self) -> int:
+        return sum(len(p.down) for p in self.publications.values())
+
+    def visible(self) -> list[sig.ParticipantInfo]:
+        return [p.info for p in self.participants.values() if not p.hidden]
+
+    def track_infos(self) -> list[sig.TrackInfo]:
+        return [_track_info(p) for p in self.publications.values()]
+
+    # --- joining and leaving -------------------------------------------------------
+
+    def admit(self, participant: Participant) -> None:
+        """Raise ``Refused`` if ``participant`` may not join now."""
+        if self.closed:
+            raise Refused(sig.CloseCode.SESSION_ENDED, "the session has ended")
+        returning = participant.id in self.participants
+        if self.locked and not returning and not participant.may(Permission.MODERATE):
+            raise Refused(sig.CloseCode.LOCKED, "the session is locked")
+        limit = self.node.settings.max_participants
+        if limit and not returning and self.node.participant_count >= limit:
+            raise Refused(sig.CloseCode.FULL, "this node is full")
+
+    async def enter(self, participant: Participant) -> None:
+        previous = self.participants.get(participant.id)
+        self.participants[participant.id] = participant
+        if previous is not None:  # a reconnect: the new connection takes over
+            previous.close_code = sig.CloseCode.REPLACED
+            await previous.close(sig.CloseCode.REPLACED, "connected again elsewhere")
+        else:
+            if not participant.hidden:
+                self.broadcast(sig.ParticipantJoined(participant.info), but=participant)
+            self.node.report(EventKind.JOINED, self.session_id, participant.id,
+                             display_name=participant.info.display_name,
+                             role=participant.info.role)
+        participant.send(sig.Joined(
+            session_id=self.session_id, me=participant.info, participants=self.visible(),
+            tracks=self.track_infos(), permissions=sorted(participant.grant.permissions)))
+        if participant.may(Permission.SUBSCRIBE):
+            for publication in self.publications.values():
+                if publication.participant_id != participant.id:
+                    participant.subscribe(publication)
+
+    async def leave(self, participant: Participant) -> None:
+        if self.participants.get(participant.id) is not participant:
+            return  # replaced by a newer connection, which keeps the publications
+        del self.participants[participant.id]
+        for publication in [p for p in self.publications.values()
+                            if p.participant_id == participant.id]:
+            self.unpublish(publication)
+        for publication in self.publications.values():
+            publication.remove_down_track(participant.id)
+        reasons: dict[int, str] = {sig.CloseCode.KICKED: "kicked",
+                                   sig.CloseCode.SESSION_ENDED: "ended"}
+        reason = reasons.get(participant.close_code or 0, "left")
+        if not participant.hidden:
+            self.broadcast(sig.ParticipantLeft(participant.id, reason))
+        self.node.report(EventKind.LEFT, self.session_id, participant.id, reason=reason)
+        if not self.participants and not self.closed:
+            self.node.report(EventKind.SESSION_EMPTY, self.session_id, "")
+            await self.close()
+
+    # --- publications ---------------------------------------------------------------
+
+    def publish(self, owner: Participant, source: sig.Source,
+                receiver: RTCRtpReceiver) -> Publication:
+        """Forward what ``receiver`` gets to every subscriber; a returning
+        participant's track continues its old publication."""
+        track_id = f"{owner.id}:{source.value}"
+        publication = self.publications.get(track_id)
+        fresh = publication is None
+        if publication is None:
+            publication = Publication(track_id, owner.id, source.value, source.kind,
+                                      self.node.settings.keyframe_interval_seconds)
+            self.publications[track_id] = publication
+        publication.bind(lambda ssrc: self._spawn(request_keyframe(receiver, ssrc)))
+        tap_receiver(receiver, publication)
+        if fresh:
+            self.broadcast(sig.TrackPublished(_track_info(publication)), but=owner)
+            self.node.report(EventKind.TRACK_PUBLISHED, self.session_id, owner.id,
+                             track_id=track_id, source=source.value)
+            for participant in self.participants.values():
+                if participant is not owner and participant.may(Permission.SUBSCRIBE):
+                    participant.subscribe(publication)
+                    self._spawn(participant.negotiate())
+        return publication
+
+    def unpublish(self, publication: Publication) -> None:
+        if self.publications.pop(publication.track_id, None) is None:
+            return
+        for participant in self.participants.values():
+            if publication.track_id in participant.subscriptions:
+                participant.unsubscribe(publication)
+                self._spawn(participant.negotiate())
+        self.broadcast(sig.TrackUnpublished(publication.track_id, publication.participant_id))
+        self.node.report(EventKind.TRACK_UNPUBLISHED, self.session_id,
+                         publication.participant_id, track_id=publication.track_id)
+
+    def set_muted(self, publication: Publication, muted: bool, by: str) -> None:
+        if publication.muted == muted:
+            return
+        publication.muted = muted
+        if not muted:
+            publication.request_keyframe()
+        self.broadcast(sig.Muted(publication.track_id, publication.participant_id, muted, by))
+        self.node.report(EventKind.MUTED, self.session_id, publication.participant_id,
+                         track_id=publication.track_id, muted=str(muted).lower(), by=by)
+
+    def chat(self, sender: Participant, text: str, to: str | None) -> None:
+        message = sig.ChatMessage(from_id=sender.id, from_name=sender.info.display_name,
+                                  text=text, at=time.time(), to=to)
+        if to is None:
+            self.broadcast(message)
+        elif (recipient := self.participants.get(to)) is not None:
+            recipient.send(message)
+            sender.send(message)
+        else:
+            sender.send(sig.Error("not_found", "no such participant"))
+
+    # --- what moderators (through the web) do -----------------------------------------
+
+    async def kick(self, participant_id: str, reason: str) -> bool:
+        participant = self.participants.get(participant_id)
+        if participant is None:
+            return False
+        self.node.spend(self.session_id, participant_id, participant.grant.expires_at + 60)
+        participant.close_code = sig.CloseCode.KICKED
+        participant.send(sig.Kicked(reason))
+        await participant.close(sig.CloseCode.KICKED, reason)
+        return True
+
+    async def mute(self, participant_id: str | None) -> bool:
+        if participant_id is not None and participant_id not in self.participants:
+            return False
+        for publication in list(self.publications.values()):
+            owner = self.participants.get(publication.participant_id)
+            if publication.kind != "audio" or owner is None:
+                continue
+            if participant_id is None and owner.may(Permission.MODERATE):
+                continue
+            if participant_id in (None, publication.participant_id):
+                self.set_muted(publication, True, by="moderator")
+        return True
+
+    async def set_locked(self, locked: bool) -> None:
+        if self.locked != locked:
+            self.locked = locked
+            self.broadcast(sig.Locked(locked))
+
+    async def end(self, reason: str) -> None:
+        self.node.mark_ended(self.session_id)
+        for participant in list(self.participants.values()):
+            participant.close_code = sig.CloseCode.SESSION_ENDED
+            participant.send(sig.Ended(reason))
+        await self._close_all(sig.CloseCode.SESSION_ENDED, reason)
+        await self.close()
+
+    async def shut_down(self) -> None:
+        await self._close_all(sig.CloseCode.GOING_AWAY, "the media node is shutting down")
+        await self.close()
+
+    async def _close_all(self, code: sig.CloseCode, reason: str) -> None:
+        await asyncio.gather(*(p.close(code, reason) for p in list(self.participants.values())),
+                             return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop this room's own tasks; the node forgets it."""
+        if self.closed:
+            return
+        self.closed = True
+        self._ticker.cancel()
+        tasks = [self._ticker, *self._tasks]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.node.forget_room(self)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def broadcast(self, message: Message, but: Participant | None = None) -> None:
+        for participant in self.participants.values():
+            if participant is not but:
+                participant.send(message)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("session %s: task failed", self.session_id, exc_info=task.exception())
+
+    async def _watch_talking(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(TALKING_CHECK_SECONDS)
+                for publication in list(self.publications.values()):
+                    if publication.kind == "audio" and publication.audio.update():
+                        talking = publication.audio.talking
+                        self.broadcast(sig.Talking(publication.participant_id, talking))
+                        self.node.report(EventKind.TALKING, self.session_id,
+                                         publication.participant_id,
+                                         talking=str(talking).lower())
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("session %s: talking detection stopped", self.session_id)
+
+
+def _track_info(publication: Publication) -> sig.TrackInfo:
+    return sig.TrackInfo(track_id=publication.track_id,
+                         participant_id=publication.participant_id,
+                         source=sig.Source(publication.source), kind=publication.kind,
+                         muted=publication.muted)

@@ -1,0 +1,120 @@
+"""The node's HTTP side: the signalling WebSocket, the control API, health;
+and ``run_node``, the process's main coroutine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+
+from aiohttp import WSMsgType, web
+
+from app.protocol import signalling as sig
+from app.protocol.join_token import InvalidJoinToken
+from app.protocol.messages import ProtocolError
+from app.sfu.aiortc_hooks import check_internals, restrict_host_addresses
+from app.sfu.config import NodeSettings
+from app.sfu.node import Node, WrongSession
+from app.sfu.participant import Participant
+from app.sfu.room import Refused
+
+log = logging.getLogger(__name__)
+
+NODE_KEY: web.AppKey[Node] = web.AppKey("node", Node)
+
+
+async def signalling(request: web.Request) -> web.StreamResponse:
+    node = request.app[NODE_KEY]
+    session_id = request.match_info["session_id"]
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=sig.MAX_MESSAGE_BYTES)
+    await ws.prepare(request)
+    try:
+        participant = await _admit(node, session_id, ws)
+    except Refused as refused:
+        log.info("session %s: refused a join: %s", session_id, refused.reason)
+        await ws.close(code=refused.code, message=refused.reason.encode()[:120])
+        return ws
+    await participant.run()
+    return ws
+
+
+async def _admit(node: Node, session_id: str, ws: web.WebSocketResponse) -> Participant:
+    """The participant of the first message's join token, or ``Refused``."""
+    try:
+        frame = await asyncio.wait_for(ws.receive(), node.settings.join_timeout_seconds)
+    except TimeoutError:
+        raise Refused(sig.CloseCode.JOIN_TIMEOUT, "no join message in time") from None
+    if frame.type != WSMsgType.TEXT:
+        raise Refused(sig.CloseCode.PROTOCOL_ERROR, "the first message must be a join")
+    try:
+        join = sig.FROM_CLIENT.parse(frame.data)
+    except ProtocolError as exc:
+        raise Refused(sig.CloseCode.PROTOCOL_ERROR, str(exc)) from None
+    if not isinstance(join, sig.Join):
+        raise Refused(sig.CloseCode.PROTOCOL_ERROR, "the first message must be a join")
+    try:
+        grant = node.verify_token(join.token, session_id)
+    except InvalidJoinToken as exc:
+        raise Refused(sig.CloseCode.UNAUTHORIZED, str(exc)) from None
+    except WrongSession as exc:
+        raise Refused(sig.CloseCode.WRONG_SESSION, str(exc)) from None
+    if node.draining:
+        raise Refused(sig.CloseCode.GOING_AWAY, "this node is shutting down")
+    if node.is_ended(session_id):
+        raise Refused(sig.CloseCode.SESSION_ENDED, "the session has ended")
+    room = node.room(session_id)
+    participant = Participant(grant, ws, room, node.settings)
+    room.admit(participant)
+    return participant
+
+
+async def health(request: web.Request) -> web.Response:
+    node = request.app[NODE_KEY]
+    load = node.load()
+    return web.json_response({"node_id": node.settings.node_id, "ready": bool(node.public_key),
+                              "draining": node.draining, "load": load.__dict__},
+                             dumps=json.dumps)
+
+
+def build_app(node: Node) -> web.Application:
+    from app.sfu.control import control_routes
+
+    app = web.Application(client_max_size=sig.MAX_MESSAGE_BYTES)
+    app[NODE_KEY] = node
+    app.add_routes([web.get("/sessions/{session_id}/ws", signalling),
+                    web.get("/health", health), *control_routes(node)])
+    return app
+
+
+async def run_node(settings: NodeSettings) -> None:
+    """Serve until SIGTERM or SIGINT, then close every connection and return."""
+    await asyncio.to_thread(check_internals)  # fail at start, not at the first packet
+    restrict_host_addresses(settings.ice_addresses)
+    node = Node(settings)
+    runner = web.AppRunner(build_app(node), handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.listen_host, settings.port)
+    await site.start()
+    link = None
+    if settings.web_url:
+        from app.sfu.web_link import WebLink
+
+        link = WebLink(node)
+        await link.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig_number, stop.set)
+    log.info("media node %s serving %s (control %s)", settings.node_id, settings.public_url,
+             settings.control_url)
+    try:
+        await stop.wait()
+    finally:
+        log.info("media node %s stopping", settings.node_id)
+        await node.stop()
+        if link is not None:
+            with contextlib.suppress(Exception):
+                await link.stop()
+        await runner.cleanup()

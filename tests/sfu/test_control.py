@@ -1,0 +1,149 @@
+"""What the web does to a session through a node's signed control API."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from app.protocol import node_api
+from app.protocol import signalling as sig
+from app.protocol.join_token import Role
+from app.protocol.messages import Message
+from tests.sfu.client import NodeClient
+from tests.sfu.conftest import NODE_SECRET, new_session, run
+
+CLOSE = sig.CloseCode
+
+
+async def control(node, command: Message, secret: str = NODE_SECRET) -> httpx.Response:
+    body = command.to_json().encode()
+    async with httpx.AsyncClient() as http:
+        return await http.post(node.http + node_api.CONTROL_PATH, content=body,
+                               headers=node_api.signed_headers(secret, body))
+
+
+async def joined(url: str, token: str) -> NodeClient:
+    client = NodeClient(url, token)
+    await client.connect()
+    await client.wait_for(sig.Joined)
+    return client
+
+
+def test_a_kicked_participant_is_removed_and_its_token_is_spent(node, grant):
+    async def scenario() -> None:
+        session = new_session()
+        host = await joined(*grant(session, role=Role.MODERATOR, participant_id="host"))
+        url, token = grant(session, participant_id="guest")
+        guest = await joined(url, token)
+        try:
+            answer = await control(node, node_api.Kick(session_id=session,
+                                                       participant_id="guest"))
+            assert answer.status_code == 200
+            node_api.verify_signed(NODE_SECRET, answer.content, answer.headers)
+            assert answer.json()["ok"] is True
+            assert (await guest.wait_for(sig.Kicked)).reason
+            assert await guest.wait_closed() == CLOSE.KICKED
+            left = await host.wait_for(sig.ParticipantLeft)
+            assert (left.participant_id, left.reason) == ("guest", "kicked")
+            again = NodeClient(url, token)
+            await again.connect()
+            assert await again.wait_closed() == CLOSE.WRONG_SESSION
+            await again.close()
+        finally:
+            await asyncio.gather(host.close(), guest.close())
+
+    run(scenario())
+
+
+def test_ending_closes_everyone_and_refuses_later_joins(node, grant):
+    async def scenario() -> None:
+        session = new_session()
+        clients = [await joined(*grant(session)) for _ in range(2)]
+        try:
+            answer = await control(node, node_api.EndSession(session_id=session))
+            assert answer.status_code == 200
+            for client in clients:
+                await client.wait_for(sig.Ended)
+                assert await client.wait_closed() == CLOSE.SESSION_ENDED
+            late = NodeClient(*grant(session))
+            await late.connect()
+            assert await late.wait_closed() == CLOSE.SESSION_ENDED
+            await late.close()
+        finally:
+            await asyncio.gather(*(c.close() for c in clients))
+
+    run(scenario())
+
+
+def test_a_locked_session_admits_moderators_only(node, grant):
+    async def scenario() -> None:
+        session = new_session()
+        first = await joined(*grant(session))
+        try:
+            answer = await control(node, node_api.LockSession(session_id=session, locked=True))
+            assert answer.status_code == 200
+            assert (await first.wait_for(sig.Locked)).locked
+            refused = NodeClient(*grant(session))
+            await refused.connect()
+            assert await refused.wait_closed() == CLOSE.LOCKED
+            await refused.close()
+            moderator = await joined(*grant(session, role=Role.MODERATOR))
+            await moderator.close()
+        finally:
+            await first.close()
+
+    run(scenario())
+
+
+def test_a_moderator_mute_reaches_everyone(node, grant):
+    from tests.sfu.media import ToneAudio
+
+    async def scenario() -> None:
+        session = new_session()
+        speaker = NodeClient(*grant(session, participant_id="speaker"),
+                             publish={sig.Source.MICROPHONE: ToneAudio()})
+        await speaker.connect()
+        listener = await joined(*grant(session, role=Role.VIEWER))
+        try:
+            await listener.wait_for(sig.TrackPublished)
+            answer = await control(node, node_api.MuteParticipant(session_id=session,
+                                                                  participant_id="speaker"))
+            assert answer.status_code == 200
+            for client in (speaker, listener):
+                muted = await client.wait_for(sig.Muted)
+                assert (muted.participant_id, muted.muted, muted.by) == \
+                    ("speaker", True, "moderator")
+        finally:
+            await asyncio.gather(speaker.close(), listener.close())
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("secret", ["", "wrong-secret"])
+def test_control_without_the_node_secret_is_refused_and_changes_nothing(node, grant, secret):
+    async def scenario() -> None:
+        session = new_session()
+        client = await joined(*grant(session))
+        try:
+            command = node_api.EndSession(session_id=session)
+            if secret:
+                answer = await control(node, command, secret=secret)
+            else:
+                async with httpx.AsyncClient() as http:
+                    answer = await http.post(node.http + node_api.CONTROL_PATH,
+                                             content=command.to_json())
+            assert answer.status_code == 401
+            await client.send(sig.Ping())
+            await client.wait_for(sig.Pong)
+        finally:
+            await client.close()
+
+    run(scenario())
+
+
+def test_control_for_an_unknown_session_is_404(node):
+    answer = run(control(node, node_api.Kick(session_id="nope", participant_id="x")))
+    assert answer.status_code == 404
+    assert answer.json()["ok"] is False
