@@ -16,6 +16,8 @@ from app.errors import AppError, Conflict, PayloadTooLarge, RateLimited
 from app.extensions import db, limiter
 
 log = logging.getLogger(__name__)
+# Paths whose errors are JSON {"message": ...}; every other path gets an HTML page.
+JSON_PATHS = ("/enterprise_api/", "/api/", "/internal/")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,10 +53,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.api.enterprise import bp as enterprise_bp
+    from app.api.meeting import bp as meeting_bp
+    from app.api.nodes import bp as nodes_bp
     from app.web import bp as web_bp
     from app.web.tenant import brand_context
 
     app.register_blueprint(enterprise_bp)
+    app.register_blueprint(meeting_bp)
+    app.register_blueprint(nodes_bp)
     app.register_blueprint(get_swaggerui_blueprint(
         "/enterprise_api/docs", "/enterprise_api/openapi.json",
         config={"app_name": "enterprise_api"}, blueprint_name="enterprise_api_docs",
@@ -74,7 +80,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     def render(error: AppError) -> Response | tuple[str, int]:
         db.session.rollback()
-        if request.path.startswith("/enterprise_api/"):
+        if request.path.startswith(JSON_PATHS):
             return render_enterprise(error)
         return render_template("web/error.html", message=error.message), error.status
 

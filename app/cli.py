@@ -146,6 +146,7 @@ Confera is starting.
   API docs (OpenAPI)   {api}/docs/
   Reseller admin       {admin_email} / {admin_password}
   Dev mail outbox      {outbox}
+  Media node           ws://127.0.0.1:7880 (health: http://127.0.0.1:7880/health)
 
 Create a company and a host (paste into a shell):
 
@@ -222,9 +223,15 @@ def dev_command(port: int | None) -> None:
     """Every process of the platform on this machine, until Ctrl-C."""
     settings = _settings()
     me = [sys.executable, "-m", "app.cli"]
+    web_port = port or settings.port
+    # One media node beside the web; on a laptop it needs no network at all.
+    node_env = {"WEB_URL": f"http://127.0.0.1:{web_port}",
+                "MEDIA_NODE_SECRET": settings.media_node_secret,
+                "SFU_ICE_ADDRESSES": "127.0.0.1", **os.environ}
     procs = [
-        subprocess.Popen([*me, "web", "--port", str(port or settings.port)]),
+        subprocess.Popen([*me, "web", "--port", str(web_port)]),
         subprocess.Popen([*me, "worker"]),
+        subprocess.Popen([*me, "sfu"], env=node_env),
     ]
     stopping = False
 

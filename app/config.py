@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_MEDIA_NODE_SECRET = "dev-only-media-node-secret"
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,6 +56,14 @@ class Settings:
     # argon2id cost (argon2-cffi's RFC 9106 low-memory defaults); tests lower it.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Media nodes: the secret signing web <-> node HTTP, how often nodes beat,
+    # when a silent node counts as dead, and the join tokens the web signs.
+    media_node_secret: str = DEV_MEDIA_NODE_SECRET
+    media_node_heartbeat_seconds: float = 5.0
+    media_node_dead_after_seconds: float = 15.0
+    join_token_ttl_seconds: int = 120
+    join_token_private_key: str = ""  # PEM (ES256); empty: derived from SECRET_KEY
+    ice_servers: str = ""  # stun:/turn: URLs handed to clients, comma-separated
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -73,6 +82,13 @@ class Settings:
             raise ConfigError(f"CONFERA_ENV must be development, production or test: {self.env!r}")
         if self.env == "production" and self.secret_key == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set in production")
+        if self.env == "production" and self.media_node_secret == DEV_MEDIA_NODE_SECRET:
+            raise ConfigError("MEDIA_NODE_SECRET must be set in production")
+        if len(self.media_node_secret) < 16:
+            raise ConfigError("MEDIA_NODE_SECRET must be at least 16 characters")
+        if self.media_node_dead_after_seconds <= self.media_node_heartbeat_seconds:
+            raise ConfigError("MEDIA_NODE_DEAD_AFTER_SECONDS must exceed "
+                              "MEDIA_NODE_HEARTBEAT_SECONDS")
         if len(self.secret_key) < 16:
             raise ConfigError("SECRET_KEY must be at least 16 characters")
         if self.public_scheme not in ("http", "https"):
@@ -97,6 +113,10 @@ class Settings:
                     return "postgresql+psycopg://" + url[len(prefix):]
             return url
         return f"sqlite:///{Path(self.instance_path) / 'confera.db'}"
+
+    @property
+    def ice_server_urls(self) -> list[str]:
+        return [url.strip() for url in self.ice_servers.split(",") if url.strip()]
 
     @property
     def outbox_path(self) -> Path:

@@ -47,3 +47,7 @@ class ValidationFailed(AppError):
 
 class RateLimited(AppError):
     status, code, default_message = 429, "rate_limited", "Too many requests"
+
+
+class ServiceUnavailable(AppError):
+    status, code, default_message = 503, "service_unavailable", "Try again in a moment"

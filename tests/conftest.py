@@ -13,6 +13,7 @@ see committed data. Deleting a handful of rows costs about a millisecond.
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -34,6 +35,7 @@ from app.modules.hosts.operations import add_host
 from app.modules.hosts.schemas import host_create_schema
 from app.modules.tenants.models import Company
 from app.modules.tenants.operations import create_reseller
+from app.protocol import node_api
 from tests.helpers import BACKEND, DEFAULT_PASSWORD, PG_ADMIN_URL
 
 
@@ -226,3 +228,41 @@ def _company_info(company: Company) -> dict[str, Any]:
 
 def _slug(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def app_with(settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """A second app on the test database with changed settings, e.g. the
+    worker's: ``app_with(smtp_url=smtp_server.url)``."""
+    apps: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        apps.append(create_app(settings.with_(**changes)))
+        return apps[-1]
+
+    yield make
+    for made in apps:
+        with made.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def beat(client: FlaskClient, settings: Settings) -> Callable[..., Any]:
+    """beat(node_id, participants=0, ...): a media node's signed heartbeat."""
+
+    def send(node_id: str, *, participants: int = 0, forwarded_streams: int = 0,
+             cpu: float = 0.0, draining: bool = False, max_participants: int = 0,
+             url: str | None = None, on: FlaskClient | None = None) -> Any:
+        heartbeat = node_api.Heartbeat(
+            node_id=node_id, url=url or f"ws://{node_id}.test:7880",
+            control_url=f"http://{node_id}.test:7880", started_at=time.time(),
+            load=node_api.NodeLoad(participants=participants, cpu=cpu,
+                                   forwarded_streams=forwarded_streams,
+                                   max_participants=max_participants),
+            draining=draining)
+        body = heartbeat.to_json().encode()
+        return (on or client).post(node_api.HEARTBEAT_PATH, data=body,
+                                   headers=node_api.signed_headers(settings.media_node_secret,
+                                                                   body))
+
+    return send

@@ -23,6 +23,9 @@ def test_environment_overrides_defaults():
 
 @pytest.mark.parametrize(("environ", "message"), [
     ({"CONFERA_ENV": "production"}, "SECRET_KEY must be set"),
+    ({"CONFERA_ENV": "production", "SECRET_KEY": "s" * 40}, "MEDIA_NODE_SECRET must be set"),
+    ({"MEDIA_NODE_SECRET": "short"}, "MEDIA_NODE_SECRET must be at least 16"),
+    ({"MEDIA_NODE_DEAD_AFTER_SECONDS": "1"}, "must exceed"),
     ({"SECRET_KEY": "short"}, "at least 16"),
     ({"PORT": "eighty"}, "PORT must be a number"),
     ({"PUBLIC_SCHEME": "ftp"}, "PUBLIC_SCHEME"),
@@ -36,5 +39,6 @@ def test_bad_settings_stop_the_start(environ, message):
 
 
 def test_production_accepts_a_real_secret():
-    settings = Settings.from_env(environ={"CONFERA_ENV": "production", "SECRET_KEY": "s" * 40})
+    settings = Settings.from_env(environ={"CONFERA_ENV": "production", "SECRET_KEY": "s" * 40,
+                                          "MEDIA_NODE_SECRET": "m" * 40})
     assert settings.secret_key != DEV_SECRET_KEY

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
@@ -90,3 +91,27 @@ class EncryptedString(sa.types.TypeDecorator[str]):
             return _fernet(current_app.config["SETTINGS"].secret_key).decrypt(value).decode()
         except InvalidToken as exc:
             raise RuntimeError("cannot decrypt a secret: was SECRET_KEY changed?") from exc
+
+
+@cache
+def join_token_keys(secret_key: str, private_pem: str = "") -> tuple[str, str]:
+    """(private, public) PEM of the ES256 key that signs join tokens.
+
+    Derived from SECRET_KEY unless a PEM is configured, so that every web
+    replica signs with the same key and nothing more has to be stored."""
+    if private_pem:
+        key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or \
+                not isinstance(key.curve, ec.SECP256R1):
+            raise ValueError("JOIN_TOKEN_PRIVATE_KEY must be a P-256 (ES256) private key")
+    else:
+        seed = HKDF(algorithm=hashes.SHA256(), length=48, salt=None,
+                    info=b"confera join tokens").derive(secret_key.encode())
+        order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+        key = ec.derive_private_key(int.from_bytes(seed, "big") % (order - 1) + 1,
+                                    ec.SECP256R1())
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public.decode()

@@ -14,8 +14,8 @@ import enum
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.protocol.messages import Catalogue, Message
 
@@ -33,6 +33,7 @@ class BadSignature(Exception):
     pass
 
 
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return mac.hexdigest()
@@ -44,11 +45,11 @@ def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[s
             "Content-Type": "application/json"}
 
 
-def verify_signed(secret: str, body: bytes, headers: Mapping[str, str],
-                  now: float | None = None) -> None:
-    """Raises ``BadSignature`` unless ``headers`` sign ``body`` recently."""
-    timestamp = headers.get(TIMESTAMP_HEADER, "")
-    given = headers.get(SIGNATURE_HEADER, "")
+def verify_signed(secret: str, body: bytes, headers: Any, now: float | None = None) -> None:
+    """Raises ``BadSignature`` unless ``headers`` (any case-insensitive header
+    mapping: Flask's, aiohttp's, http.client's) sign ``body`` recently."""
+    timestamp = str(headers.get(TIMESTAMP_HEADER) or "")
+    given = str(headers.get(SIGNATURE_HEADER) or "")
     if not secret:
         raise BadSignature("no node secret is configured")
     if not timestamp.isdigit() or not given:

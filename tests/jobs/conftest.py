@@ -6,14 +6,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
 
 import pytest
-from flask import Flask
 
-from app import create_app
 from app.config import Settings
-from app.extensions import db
 from tests.helpers import REPO_ROOT, settings_env
 from tests.smtp import SmtpServer, running_smtp_server
 
@@ -83,19 +79,3 @@ def start_smtp_server() -> Iterator[Callable[..., SmtpServer]]:
     """start_smtp_server(hold_first=True) or (delay=0.01): see tests/smtp.py."""
     with ExitStack() as stack:
         yield lambda **options: stack.enter_context(running_smtp_server(**options))
-
-
-@pytest.fixture
-def app_with(settings: Settings) -> Iterator[Callable[..., Flask]]:
-    """A second app on the test database with changed settings, e.g. the
-    worker's: ``app_with(smtp_url=smtp_server.url)``."""
-    apps: list[Flask] = []
-
-    def make(**changes: Any) -> Flask:
-        apps.append(create_app(settings.with_(**changes)))
-        return apps[-1]
-
-    yield make
-    for made in apps:
-        with made.app_context():
-            db.engine.dispose()

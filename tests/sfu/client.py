@@ -36,6 +36,7 @@ class NodeClient:
         self.remote: dict[str, MediaStreamTrack] = {}  # mid -> incoming track
         self.close_code: int | None = None
         self.close_reason = ""
+        self.error: Exception | None = None
         self.answers = 0
         # Sequence numbers of the RTP packets each incoming track got (and its
         # SSRC), and an optional ``drop(ssrc, seq) -> bool`` that loses packets
@@ -78,7 +79,7 @@ class NodeClient:
         message = found()
         if message is None:
             raise ConnectionError(f"closed ({self.close_code} {self.close_reason}) "
-                                  f"before a {kind.type}")
+                                  f"before a {kind.type}") from self.error
         return message
 
     async def wait_closed(self, timeout: float = 10.0) -> int:
@@ -121,6 +122,16 @@ class NodeClient:
             await self._session.close()
 
     async def _read(self) -> None:
+        try:
+            await self._read_messages()
+        except Exception as exc:  # a test must see it, not a silent dead reader
+            self.error = exc
+            self.close_code = self.close_code or -1
+            async with self._changed:
+                self._changed.notify_all()
+            raise
+
+    async def _read_messages(self) -> None:
         assert self._ws is not None
         while True:
             frame = await self._ws.receive()
@@ -153,8 +164,19 @@ class NodeClient:
         async with self._changed:
             self.tracks.update({t.mid: t for t in offer.tracks if t.mid})
         await self.pc.setLocalDescription(await self.pc.createAnswer())
-        await self.send(sig.Answer(sdp=self.pc.localDescription.sdp))
-        self.answers += 1
+        try:
+            await self.send(sig.Answer(sdp=self.pc.localDescription.sdp))
+        except ConnectionError:
+            return  # the node is closing the socket; the reader sees the close next
+        async with self._changed:
+            self.answers += 1
+            self._changed.notify_all()
+
+    async def wait_negotiated(self, answers: int = 1, timeout: float = 10.0) -> None:
+        """Until this client has answered ``answers`` offers."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.answers >= answers),
+                                   timeout)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         transceiver = next(t for t in self.pc.getTransceivers() if t.receiver.track is track)

@@ -28,6 +28,7 @@ async def joined(url: str, token: str) -> NodeClient:
     client = NodeClient(url, token)
     await client.connect()
     await client.wait_for(sig.Joined)
+    await client.wait_negotiated()
     return client
 
 

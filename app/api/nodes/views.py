@@ -1,0 +1,59 @@
+"""Thin views: check the node secret's signature, parse, record, answer signed."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from app.api.nodes import bp
+from app.core.security import join_token_keys
+from app.errors import BadRequest, Unauthorized
+from app.extensions import db
+from app.modules.media_nodes.operations import record_heartbeat
+from app.modules.meetings.operations import record_events
+from app.protocol import node_api
+from app.protocol.messages import Message, ProtocolError
+
+
+def _signed_message(kind: type[Message]) -> Message:
+    secret = current_app.config["SETTINGS"].media_node_secret
+    body = request.get_data(cache=False)
+    try:
+        node_api.verify_signed(secret, body, request.headers)
+    except node_api.BadSignature as exc:
+        raise Unauthorized(f"Bad node signature: {exc}") from exc
+    try:
+        message = node_api.TO_WEB.parse(body)
+    except ProtocolError as exc:
+        raise BadRequest(str(exc)) from exc
+    if not isinstance(message, kind):
+        raise BadRequest(f"Expected a {kind.type} message")
+    return message
+
+
+def _signed_answer(message: Message) -> Response:
+    body = message.to_json().encode()
+    secret = current_app.config["SETTINGS"].media_node_secret
+    return Response(body, status=200, headers=node_api.signed_headers(secret, body))
+
+
+@bp.post(node_api.HEARTBEAT_PATH)
+def heartbeat() -> Response:
+    message = _signed_message(node_api.Heartbeat)
+    assert isinstance(message, node_api.Heartbeat)
+    record_heartbeat(message)
+    db.session.commit()
+    settings = current_app.config["SETTINGS"]
+    _, public_pem = join_token_keys(settings.secret_key, settings.join_token_private_key)
+    return _signed_answer(node_api.HeartbeatAck(
+        join_token_public_key=public_pem,
+        interval_seconds=settings.media_node_heartbeat_seconds,
+        dead_after_seconds=settings.media_node_dead_after_seconds))
+
+
+@bp.post(node_api.EVENTS_PATH)
+def events() -> Response:
+    message = _signed_message(node_api.NodeEvents)
+    assert isinstance(message, node_api.NodeEvents)
+    record_events(message)
+    db.session.commit()
+    return _signed_answer(node_api.ControlResult(ok=True))

@@ -1,0 +1,39 @@
+"""The web's side of a node's control API: signed commands, signed answers."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from flask import current_app
+
+from app.errors import ServiceUnavailable
+from app.modules.media_nodes.models import MediaNode
+from app.protocol import node_api
+from app.protocol.messages import Message, ProtocolError, parse_as
+
+TIMEOUT_SECONDS = 5
+
+
+def send_control(node: MediaNode, command: Message) -> node_api.ControlResult:
+    """What ``node`` answered to ``command`` (ok False when it has no such
+    session or participant); ServiceUnavailable when it cannot be reached."""
+    secret = current_app.config["SETTINGS"].media_node_secret
+    body = command.to_json().encode()
+    request = urllib.request.Request(node.control_url + node_api.CONTROL_PATH, data=body,
+                                     method="POST", headers=node_api.signed_headers(secret, body))
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            answer, headers = response.read(), response.headers
+    except urllib.error.HTTPError as exc:
+        if exc.code != 404:
+            raise ServiceUnavailable(f"Media node {node.node_id} answered {exc.code}") from exc
+        answer, headers = exc.read(), exc.headers
+    except OSError as exc:
+        raise ServiceUnavailable(f"Media node {node.node_id} is unreachable") from exc
+    try:
+        node_api.verify_signed(secret, answer, headers)
+        return parse_as(node_api.ControlResult, json.loads(answer))
+    except (node_api.BadSignature, ProtocolError, ValueError) as exc:
+        raise ServiceUnavailable(f"Media node {node.node_id} answered badly: {exc}") from exc

@@ -1,0 +1,63 @@
+"""The node registry: what heartbeats say, which nodes are alive, where a
+session goes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.core.db import utcnow
+from app.errors import ServiceUnavailable
+from app.extensions import db
+from app.modules.media_nodes.models import MediaNode
+from app.protocol.node_api import Heartbeat
+
+
+def record_heartbeat(heartbeat: Heartbeat) -> MediaNode:
+    """Create or update the node that sent ``heartbeat``."""
+    node = db.session.execute(
+        sa.select(MediaNode).where(MediaNode.node_id == heartbeat.node_id).with_for_update()
+    ).scalar()
+    if node is None:
+        node = MediaNode(node_id=heartbeat.node_id)
+        db.session.add(node)
+    load = heartbeat.load
+    node.url, node.control_url = heartbeat.url.rstrip("/"), heartbeat.control_url.rstrip("/")
+    node.started_at = datetime.fromtimestamp(heartbeat.started_at, UTC)
+    node.last_heartbeat_at = utcnow()
+    node.draining = heartbeat.draining
+    node.sessions, node.participants = load.sessions, load.participants
+    node.published_tracks, node.forwarded_streams = load.published_tracks, load.forwarded_streams
+    node.cpu, node.max_participants = load.cpu, load.max_participants
+    db.session.flush()
+    return node
+
+
+def is_live(node: MediaNode, now: datetime | None = None) -> bool:
+    """Heard from recently and not shutting down."""
+    return not node.draining and node.last_heartbeat_at >= _live_since(now)
+
+
+def live_nodes(now: datetime | None = None) -> list[MediaNode]:
+    """Live nodes that can take more participants, least loaded first."""
+    nodes = db.session.execute(
+        sa.select(MediaNode)
+        .where(MediaNode.last_heartbeat_at >= _live_since(now), MediaNode.draining.is_(False))
+        .order_by(MediaNode.participants, MediaNode.forwarded_streams, MediaNode.cpu,
+                  MediaNode.id)
+    ).scalars()
+    return [node for node in nodes if not node.full]
+
+
+def least_loaded_node(now: datetime | None = None) -> MediaNode:
+    nodes = live_nodes(now)
+    if not nodes:
+        raise ServiceUnavailable("No media node is available; try again in a moment")
+    return nodes[0]
+
+
+def _live_since(now: datetime | None) -> datetime:
+    seconds = current_app.config["SETTINGS"].media_node_dead_after_seconds
+    return (now or utcnow()) - timedelta(seconds=seconds)

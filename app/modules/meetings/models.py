@@ -1,0 +1,52 @@
+"""Rooms (persistent meeting places), their sessions (one running meeting at a
+time) and the participants of a session. See DESIGN.md, "Meetings"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import CreatedMixin, IdMixin, Model, UtcDateTime, utcnow
+from app.modules.media_nodes.models import MediaNode
+
+_running = sa.text("ended_at IS NULL")
+
+
+class Room(IdMixin, CreatedMixin, Model):
+    __tablename__ = "rooms"
+
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    # A host's personal room (/conf/call/<access_code>): one per host.
+    host_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hosts.id"), unique=True)
+
+
+class MeetingSession(IdMixin, Model):
+    __tablename__ = "meeting_sessions"
+    __table_args__ = (
+        sa.Index("uq_meeting_sessions_room_running", "room_id", unique=True,
+                 postgresql_where=_running, sqlite_where=_running),
+    )
+
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)  # in join tokens
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"))
+    media_node_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media_nodes.id"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    media_node: Mapped[MediaNode | None] = relationship()
+
+
+class Participant(IdMixin, CreatedMixin, Model):
+    """One join ticket handed out; the node's events fill in when it was used."""
+
+    __tablename__ = "participants"
+
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)  # in join tokens
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_sessions.id"), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
