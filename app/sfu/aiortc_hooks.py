@@ -207,8 +207,12 @@ def hook_sender(sender: RTCRtpSender, downstream: Downstream) -> None:
 
     async def send(parameters: Any) -> None:
         await original_send(parameters)
-        downstream.on_negotiated({c.mimeType.split("/", 1)[1].upper(): c.payloadType
-                                  for c in parameters.codecs if not is_rtx(c)})
+        payload_types: dict[str, int] = {}
+        for codec in parameters.codecs:  # in preference order: the first of a name wins
+            if not is_rtx(codec):
+                payload_types.setdefault(codec.mimeType.split("/", 1)[1].upper(),
+                                         codec.payloadType)
+        downstream.on_negotiated(payload_types)
 
     async def handle_rtcp(packet: Any) -> None:
         if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:

@@ -198,8 +198,9 @@ class Publication:
         return entry
 
     def add_down_track(self, subscriber_id: str, down: DownTrack) -> None:
+        # The key frame is asked for once the down track is negotiated (its
+        # DTLS is up): one asked for now would arrive before it could be sent.
         self.down[subscriber_id] = down
-        self.request_keyframe()
 
     def remove_down_track(self, subscriber_id: str) -> DownTrack | None:
         return self.down.pop(subscriber_id, None)
@@ -214,7 +215,8 @@ class DownTrack:
         self.sender = sender
         self.ssrc = ssrc
         self.output = output
-        self.payload_type: int | None = None
+        self.payload_types: dict[str, int] | None = None  # once negotiated
+        self.payload_type: int | None = None  # for the current epoch's codec
         self.epoch = 0  # publications count from 1: the first packet rebases
         self.seq_offset = 0
         self.ts_offset = 0
@@ -228,12 +230,8 @@ class DownTrack:
     # --- aiortc_hooks.Downstream ------------------------------------------
 
     def on_negotiated(self, payload_types: dict[str, int]) -> None:
-        codec = self.publication.codec.upper() or ("VP8" if self.publication.kind == "video"
-                                                   else "OPUS")
-        self.payload_type = payload_types.get(codec)
-        if self.payload_type is None:
-            log.warning("subscriber did not accept %s for %s", codec,
-                        self.publication.track_id)
+        """The subscriber's payload types by codec name; forwarding can start."""
+        self.payload_types = payload_types
         self.publication.request_keyframe()
 
     def on_nack(self, lost: list[int]) -> None:
@@ -253,13 +251,13 @@ class DownTrack:
     # --- from the publication --------------------------------------------------
 
     def forward(self, raw: bytes, seq: int, ts: int, key: bool, epoch: int) -> None:
-        pt = self.payload_type
-        if pt is None:
-            return
         if epoch != self.epoch:
-            if not key:
+            if not key or self.payload_types is None:
                 return  # a decoder can only start (or switch streams) at a key frame
-            self._rebase(seq, ts, epoch)
+            if not self._rebase(seq, ts, epoch):
+                return
+        pt = self.payload_type
+        assert pt is not None
         out_seq = seq_add(seq, self.seq_offset)
         out_ts = ts_add(ts, self.ts_offset)
         self.output.push(self.sender, rewrite_header(raw, pt, out_seq, out_ts, self.ssrc))
@@ -277,8 +275,18 @@ class DownTrack:
         set_sender_report(self.sender, ntp_timestamp, ts_add(rtp_timestamp, self.ts_offset),
                           self.packets, self.octets)
 
-    def _rebase(self, seq: int, ts: int, epoch: int) -> None:
-        """Continue this stream where it left off with a new upstream position."""
+    def _rebase(self, seq: int, ts: int, epoch: int) -> bool:
+        """Continue this stream where it left off with a new upstream position
+        (and perhaps codec); False if the subscriber cannot take that codec."""
+        assert self.payload_types is not None
+        codec = self.publication.codec.upper()
+        self.payload_type = self.payload_types.get(codec)
+        if self.payload_type is None:
+            if self.epoch != -epoch:  # say it once per epoch
+                log.warning("subscriber did not accept %s for %s", codec,
+                            self.publication.track_id)
+                self.epoch = -epoch
+            return False
         if self.last_sent:
             elapsed = max(time.monotonic() - self.last_sent, 0.001)
             next_ts = ts_add(self.last_ts, int(elapsed * self.publication.clock_rate))
@@ -287,3 +295,4 @@ class DownTrack:
         self.seq_offset = seq_add(self.next_seq, -seq)
         self.ts_offset = ts_add(next_ts, -ts)
         self.epoch = epoch
+        return True

@@ -73,7 +73,7 @@ class SendSlot:
     # aiortc_hooks.Downstream
     def on_negotiated(self, payload_types: dict[str, int]) -> None:
         self.payload_types = payload_types
-        if self.down is not None and self.down.payload_type is None:
+        if self.down is not None and self.down.payload_types is None:
             self.down.on_negotiated(payload_types)
 
     def on_nack(self, lost: list[int]) -> None:

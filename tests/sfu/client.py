@@ -1,5 +1,5 @@
 """A media node client written from docs/signalling.md: aiohttp for the
-WebSocket, aiortc for media. Tests and bench/sfu.py use it."""
+WebSocket, aiortc for media. The media tests use it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket
+from aiortc.sdp import SessionDescription
 
 from app.protocol import signalling as sig
 from app.protocol.messages import Message
@@ -26,8 +27,10 @@ M = TypeVar("M", bound=Message)
 
 class NodeClient:
     def __init__(self, ws_url: str, token: str,
-                 publish: dict[sig.Source, MediaStreamTrack] | None = None):
+                 publish: dict[sig.Source, MediaStreamTrack] | None = None,
+                 video_codec: str | None = None):
         self.ws_url = ws_url
+        self.video_codec = video_codec  # e.g. "H264": publish with that codec only
         self.token = token
         self.publish = dict(publish or {})
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -43,6 +46,7 @@ class NodeClient:
         # on arrival, before decryption, as a lossy network would.
         self.received_seqs: dict[str, list[int]] = {}
         self.ssrc_of: dict[str, int] = {}
+        self.payload_type_of: dict[str, int] = {}
         self.drop: Callable[[int, int], bool] | None = None
         self._lossy: set[int] = set()
         self.keyframe_requests = 0  # PLI/FIR the node sent this client as a publisher
@@ -153,13 +157,15 @@ class NodeClient:
             self._changed.notify_all()
 
     async def _answer(self, offer: sig.Offer) -> None:
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+        sdp = self._only_video_codec(offer) if self.video_codec else offer.sdp
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         for transceiver in self.pc.getTransceivers():
             source = offer.publish_slots.get(transceiver.mid or "")
             track = self.publish.get(sig.Source(source)) if source else None
             if track is not None and transceiver.sender.track is None:
                 transceiver.sender.replaceTrack(track)
                 transceiver.direction = "sendonly"
+
                 self._count_keyframe_requests(transceiver.sender)
         async with self._changed:
             self.tracks.update({t.mid: t for t in offer.tracks if t.mid})
@@ -191,6 +197,19 @@ class NodeClient:
         asyncio.get_running_loop().create_task(notify())
 
 
+    def _only_video_codec(self, offer: sig.Offer) -> str:
+        """The offer with ``video_codec`` alone (and its RTX) in video publish
+        slots, as a browser munging SDP to choose its codec would."""
+        description = SessionDescription.parse(offer.sdp)
+        for media in description.media:
+            if media.kind != "video" or media.rtp.muxId not in offer.publish_slots:
+                continue
+            kept = {c.payloadType for c in media.rtp.codecs if c.name == self.video_codec}
+            media.rtp.codecs = [c for c in media.rtp.codecs if c.payloadType in kept or (
+                c.name == "rtx" and c.parameters.get("apt") in kept)]
+            media.fmt = [c.payloadType for c in media.rtp.codecs]
+        return str(description)
+
     def _count_keyframe_requests(self, sender: Any) -> None:
         original = sender._handle_rtcp_packet
 
@@ -209,6 +228,7 @@ class NodeClient:
 
         async def handle(packet: Any, arrival_time_ms: int) -> None:
             self.ssrc_of[mid] = packet.ssrc
+            self.payload_type_of[mid] = packet.payload_type
             seqs.append(packet.sequence_number)
             await original(packet, arrival_time_ms)
 

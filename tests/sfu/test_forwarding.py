@@ -166,3 +166,53 @@ def test_a_frozen_subscriber_does_not_slow_the_others(node, grant):
             await asyncio.gather(pub.close(), *(s.close() for s in subs))
 
     run(scenario())
+
+
+def test_a_publisher_that_reconnects_continues_the_same_stream(node, grant):
+    async def scenario() -> None:
+        session = new_session()
+        url, token = grant(session, participant_id="pub", name="Publisher")
+        first = NodeClient(url, token, publish={CAMERA: CounterVideo()})
+        await first.connect()
+        sub = await subscriber(grant, session)
+        second = None
+        try:
+            video = await sub.wait_track("pub", CAMERA)
+            await frames_for(video, 1.0)
+            mid = sub.transceiver_for("pub", CAMERA).mid
+            seen, ssrc = len(sub.received_seqs[mid]), sub.ssrc_of[mid]
+            second = NodeClient(url, token, publish={CAMERA: CounterVideo()})
+            await second.connect()  # same participant: the node replaces the first
+            assert await first.wait_closed() == sig.CloseCode.REPLACED
+            frames = await frames_for(video, 3.0)
+            assert fps(frames[-30:]) >= 25, "the stream went on after the switch"
+            assert continuous(sub.received_seqs[mid][seen - 5:]), \
+                "sequence numbers jump at the switch"
+            assert sub.ssrc_of[mid] == ssrc, "the subscriber's stream changed its SSRC"
+        finally:
+            await asyncio.gather(first.close(), sub.close(),
+                                 *([second.close()] if second else []))
+
+    run(scenario())
+
+
+def test_h264_is_forwarded_when_the_publisher_negotiates_it(node, grant):
+    async def scenario() -> None:
+        session = new_session()
+        pub = NodeClient(*grant(session, participant_id="pub"),
+                         publish={CAMERA: CounterVideo()}, video_codec="H264")
+        await pub.connect()
+        sub = await subscriber(grant, session)
+        try:
+            video = await sub.wait_track("pub", CAMERA)
+            frames = await frames_for(video, 3.0)
+            assert len(frames) > 30
+            counters = [n for _, n in frames]
+            assert counters == sorted(counters)
+            mid = sub.transceiver_for("pub", CAMERA).mid
+            rtpmap = f"a=rtpmap:{sub.payload_type_of[mid]} H264/90000"
+            assert rtpmap in sub.pc.remoteDescription.sdp
+        finally:
+            await asyncio.gather(pub.close(), sub.close())
+
+    run(scenario())
