@@ -12,6 +12,8 @@ install: $(VENV)/.installed
 
 # Re-installs when pyproject.toml changes; otherwise a no-op.
 $(VENV)/.installed: pyproject.toml
+	command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	test -d $(VENV) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from app.web import password  # noqa: E402, F401  (routes)
+from app.web import meeting, password  # noqa: E402, F401  (routes)

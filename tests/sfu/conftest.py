@@ -58,7 +58,7 @@ def keys() -> Keys:
 
 
 class NodeProcess:
-    def __init__(self, keys: Keys, node_id: str, **env: str):
+    def __init__(self, keys: Keys, node_id: str, health_host: str = "127.0.0.1", **env: str):
         self.node_id = node_id
         self.port = free_port()
         self.proc = subprocess.Popen(
@@ -67,7 +67,7 @@ class NodeProcess:
                  "SFU_LISTEN_HOST": "127.0.0.1", "SFU_ICE_ADDRESSES": "127.0.0.1",
                  "SFU_JOIN_TOKEN_PUBLIC_KEY": keys.public_pem, "MEDIA_NODE_SECRET": NODE_SECRET,
                  **env})
-        self.http = f"http://127.0.0.1:{self.port}"
+        self.http = f"http://{health_host}:{self.port}"
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:

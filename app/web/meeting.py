@@ -1,0 +1,27 @@
+"""The meeting page: /conf/call/<access_code> on a company's host name."""
+
+from __future__ import annotations
+
+from flask import Response, make_response, render_template
+
+from app.modules.meetings.operations import host_by_access_code
+from app.modules.tenants.models import Company
+from app.web import bp
+from app.web.tenant import page_tenant
+
+
+@bp.get("/conf/call/<access_code>")
+def meeting_page(access_code: str) -> Response:
+    tenant = page_tenant()
+    host = host_by_access_code(tenant, access_code)
+    config = {"accessCode": access_code, "hostName": host.name,
+              "embedOrigins": list(tenant.embed_origins)}
+    response = make_response(render_template("web/meeting.html", config=config))
+    response.headers["Content-Security-Policy"] = frame_ancestors(tenant)
+    return response
+
+
+def frame_ancestors(company: Company) -> str:
+    """Who may show the page in a frame: the platform itself and the company's
+    allowed embed origins, nobody else (CSP frame-ancestors)."""
+    return "frame-ancestors " + " ".join(["'self'", *company.embed_origins])

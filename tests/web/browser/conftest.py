@@ -1,0 +1,150 @@
+"""Headless Chromium (Debian's) against the real web and a real media node.
+
+Chromium runs in a network namespace of its own, joined to this one by a veth
+pair: the web and the node listen on the veth's address here, and Chromium's
+only interface is the other end. So WebRTC media crosses that veth and never
+touches the machine's own network interface. Every *.localhost name resolves,
+inside Chromium, to the web's address."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.helpers import REPO_ROOT, confera, free_port, settings_env, wait_for_http
+from tests.sfu.conftest import NodeProcess, new_keys
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.media)
+
+
+@dataclass
+class Netns:
+    name: str
+    host_address: str  # ours, on the veth; the web and the node listen here
+    browser_address: str
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def netns() -> Iterator[Netns]:
+    tag = f"{os.getpid() % 50000}"
+    subnet = f"10.{90 + os.getpid() % 40}.{os.getpid() % 250}"
+    ns = Netns(f"cfb{tag}", f"{subnet}.1", f"{subnet}.2")
+    outside, inside = f"cfo{tag}", f"cfi{tag}"
+    subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
+    subprocess.run(["ip", "link", "del", outside], capture_output=True)
+    _ip("netns", "add", ns.name)
+    try:
+        _ip("link", "add", outside, "type", "veth", "peer", "name", inside)
+        _ip("link", "set", inside, "netns", ns.name)
+        _ip("addr", "add", f"{ns.host_address}/24", "dev", outside)
+        _ip("link", "set", outside, "up")
+        _ip("netns", "exec", ns.name, "ip", "addr", "add", f"{ns.browser_address}/24",
+            "dev", inside)
+        _ip("netns", "exec", ns.name, "ip", "link", "set", inside, "up")
+        _ip("netns", "exec", ns.name, "ip", "link", "set", "lo", "up")
+        yield ns
+    finally:
+        subprocess.run(["ip", "link", "del", outside], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
+
+
+@dataclass
+class Platform:
+    web_port: int
+    address: str
+
+    def url(self, host_name: str, path: str) -> str:
+        return f"http://{host_name}:{self.web_port}{path}"
+
+
+@pytest.fixture(scope="module")
+def platform(settings, netns: Netns) -> Iterator[Platform]:
+    """`confera web` and one `confera sfu`, both on the veth address."""
+    port = free_port()
+    web_url = f"http://{netns.host_address}:{port}"
+    env = settings_env(settings, PUBLIC_SCHEME="http", PUBLIC_PORT=str(port),
+                       MEDIA_NODE_HEARTBEAT_SECONDS="1")
+    web = confera("web", "--host", netns.host_address, "--port", str(port), env=env)
+    node = None
+    try:
+        wait_for_http(web_url + "/enterprise_api/openapi.json", "x")
+        node = NodeProcess(new_keys(), "browser-node", WEB_URL=web_url,
+                           MEDIA_NODE_SECRET=settings.media_node_secret,
+                           SFU_JOIN_TOKEN_PUBLIC_KEY="", SFU_LISTEN_HOST=netns.host_address,
+                           SFU_ICE_ADDRESSES=netns.host_address,
+                           health_host=netns.host_address)
+        yield Platform(port, netns.host_address)
+    finally:
+        if node is not None:
+            node.stop()
+        web.terminate()
+        web.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(netns: Netns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    wrapper = tmp_path_factory.mktemp("chromium") / "chromium-in-netns"
+    wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {netns.name} {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    with sync_playwright() as playwright:
+        yield _launch(playwright, str(wrapper), netns.host_address)
+
+
+def _launch(playwright: Playwright, executable: str, address: str) -> Browser:
+    return playwright.chromium.launch(
+        executable_path=executable,
+        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP *.localhost {address}"])
+
+
+class StaticSite:
+    """A page of another origin (an integrator's site), served on the veth."""
+
+    def __init__(self, address: str, root: Path):
+        handler = partial(SimpleHTTPRequestHandler, directory=str(root))
+        self.server = ThreadingHTTPServer((address, 0), handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site(netns: Netns, tmp_path: Path) -> Iterator[tuple[StaticSite, Path]]:
+    served = StaticSite(netns.host_address, tmp_path)
+    yield served, tmp_path
+    served.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,36 @@
+"""The meeting page's HTTP side: who may frame it, what an unknown room is."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.modules.tenants.models import Company
+
+
+def test_only_the_platform_and_the_companys_embed_origins_may_frame_the_room(
+    app, client, make_reseller, make_company, make_host
+):
+    company = make_company(make_reseller())
+    host = make_host(company)
+    url, headers = f"/conf/call/{host['access_code']}", {"Host": company["host_name"]}
+
+    page = client.get(url, headers=headers)
+    assert page.status_code == 200
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+    with app.app_context():
+        db.session.execute(sa.update(Company).where(Company.id == company["id"]).values(
+            embed_origins=["https://shop.example", "https://www.shop.example"]))
+        db.session.commit()
+    page = client.get(url, headers=headers)
+    assert page.headers["Content-Security-Policy"] == \
+        "frame-ancestors 'self' https://shop.example https://www.shop.example"
+    assert b'"embedOrigins": ["https://shop.example", "https://www.shop.example"]' in page.data
+
+
+def test_an_unknown_room_or_host_name_is_a_404_page(client, make_reseller, make_company):
+    company = make_company(make_reseller())
+    answer = client.get("/conf/call/123456789", headers={"Host": company["host_name"]})
+    assert answer.status_code == 404 and b"No meeting room has this address" in answer.data
+    assert client.get("/conf/call/1", headers={"Host": "nowhere.localhost"}).status_code == 404
