@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const people = new Map(); // participant_id -> {info, tile}
 let client = null;
 let local = null;
+let ticket = null;
 
 // --- the embedding page ------------------------------------------------------
 
@@ -43,14 +44,17 @@ function showError(text) {
   $('join-error').hidden = false;
 }
 
-async function join(displayName) {
+async function join(displayName, moderatorPin) {
+  const request = { display_name: displayName };
+  if (moderatorPin) request.moderator_pin = moderatorPin;
   const response = await fetch(`/api/v1/rooms/${encodeURIComponent(config.accessCode)}/join`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ display_name: displayName }),
+    body: JSON.stringify(request),
   });
   const body = await response.json();
   if (!response.ok) throw new Error(body.message || `join failed (${response.status})`);
+  ticket = body;
   client = new NodeClient(body, local);
   client.addEventListener('joined', ({ detail }) => onJoined(detail));
   client.addEventListener('participant_joined', ({ detail }) => addPerson(detail.participant));
@@ -58,15 +62,22 @@ async function join(displayName) {
   client.addEventListener('track', ({ detail }) => showTrack(detail.info, detail.track));
   client.addEventListener('talking', ({ detail }) => setTalking(detail));
   client.addEventListener('chat', ({ detail }) => showChat(detail));
+  client.addEventListener('locked', ({ detail }) => showLocked(detail.locked));
+  client.addEventListener('muted', ({ detail }) => showMuted(detail));
   client.addEventListener('closed', ({ detail }) => onClosed(detail));
   client.connect();
 }
 
 // --- the room ----------------------------------------------------------------
 
+function isModerator() {
+  return ticket && ticket.role === 'moderator';
+}
+
 function onJoined(joined) {
   $('prejoin').hidden = true;
   $('room').hidden = false;
+  $('moderator-controls').hidden = !isModerator();
   for (const info of joined.participants) addPerson(info);
   const mine = people.get(joined.me.participant_id);
   if (mine) {
@@ -94,6 +105,11 @@ function addPerson(info) {
   $('grid').append(tile);
   const item = document.createElement('li');
   item.textContent = info.display_name;
+  item.dataset.participant = info.participant_id;
+  if (isModerator() && client.me && info.participant_id !== client.me.participant_id) {
+    item.append(' ', button('Mute', 'mute', () => moderate('mute', info)),
+      ' ', button('Remove', 'remove', () => moderate('kick', info)));
+  }
   $('people').append(item);
   people.set(info.participant_id, { info, tile, video, item, stream: new MediaStream() });
   if (client && client.me && info.participant_id !== client.me.participant_id) {
@@ -135,7 +151,45 @@ function showChat(message) {
   $('chat').append(item);
 }
 
-function onClosed({ reason }) {
+function button(text, className, onClick) {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.className = className;
+  element.textContent = text;
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+async function moderate(action, participant = null) {
+  const response = await fetch(
+    `/api/v1/sessions/${encodeURIComponent(ticket.session_id)}/${action}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ticket.token}` },
+      body: JSON.stringify(participant ? { participant_id: participant.participant_id } : {}),
+    });
+  if (!response.ok) showStatus((await response.json()).message);
+}
+
+function showStatus(text) {
+  $('status').textContent = text;
+  $('status').hidden = false;
+}
+
+function showLocked(locked) {
+  $('lock').setAttribute('aria-pressed', String(locked));
+  $('lock').textContent = locked ? 'Unlock' : 'Lock';
+  showStatus(locked ? 'The meeting is locked.' : 'The meeting is open.');
+}
+
+function showMuted({ participant_id: id, muted, by }) {
+  if (client.me && id === client.me.participant_id && muted && by !== id) {
+    for (const track of local.getAudioTracks()) track.enabled = false;
+    $('mic').setAttribute('aria-pressed', 'true');
+    showStatus('A moderator muted you.');
+  }
+}
+
+function onClosed({ code, reason }) {
   for (const track of local ? local.getTracks() : []) track.stop();
   $('room').hidden = true;
   $('prejoin').hidden = true;
@@ -143,7 +197,8 @@ function onClosed({ reason }) {
   $('ended-text').textContent = {
     left: 'You left the meeting.', ended: 'The meeting has ended.',
     kicked: 'You were removed from the meeting.',
-  }[reason] || 'The connection to the meeting was lost.';
+  }[reason] || { 4010: 'The meeting is locked.', 4029: 'The meeting is full.' }[code]
+    || 'The connection to the meeting was lost.';
   tellParent('vivomeetingsLeaveCallEvent', { reason });
 }
 
@@ -159,7 +214,7 @@ $('join-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('join').disabled = true;
   try {
-    await join($('display-name').value.trim());
+    await join($('display-name').value.trim(), $('moderator-pin').value.trim());
   } catch (error) {
     showError(error.message);
     $('join').disabled = false;
@@ -174,5 +229,9 @@ $('chat-form').addEventListener('submit', (event) => {
 $('mic').addEventListener('click', (event) => toggle(event.currentTarget, 'microphone'));
 $('camera').addEventListener('click', (event) => toggle(event.currentTarget, 'camera'));
 $('leave').addEventListener('click', () => client.leave());
+$('mute-all').addEventListener('click', () => moderate('mute_all'));
+$('lock').addEventListener('click', () => moderate(
+  $('lock').getAttribute('aria-pressed') === 'true' ? 'unlock' : 'lock'));
+$('end').addEventListener('click', () => moderate('end'));
 
 preview();

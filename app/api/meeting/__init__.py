@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("meeting_api", __name__, url_prefix="/api/v1")
 
-from app.api.meeting import join  # noqa: E402, F401  (routes)
+from app.api.meeting import join, moderation  # noqa: E402, F401  (routes)

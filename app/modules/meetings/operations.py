@@ -14,16 +14,27 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from app.core.db import utcnow
 from app.core.security import constant_time_equal, join_token_keys
-from app.errors import Forbidden, NotFound
+from app.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.modules.hosts.models import Host, HostRole
+from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.models import MediaNode
 from app.modules.media_nodes.operations import is_live, least_loaded_node
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.tenants.models import Company
-from app.protocol.join_token import DEFAULT_PERMISSIONS, JoinGrant, Role, sign
-from app.protocol.node_api import EventKind, NodeEvents
+from app.protocol.join_token import (
+    DEFAULT_PERMISSIONS,
+    InvalidJoinToken,
+    JoinGrant,
+    Permission,
+    Role,
+    sign,
+    verify,
+)
+from app.protocol.messages import Message
+from app.protocol.node_api import EndSession, EventKind, Kick, NodeEvents
 
 T = TypeVar("T")
 
@@ -153,3 +164,43 @@ def _get_or_create(find: Callable[[], T | None], make: Callable[[], T]) -> T:
         assert found is not None
         return found
     return made
+
+
+MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
+
+
+def moderate(company: Company, session_id: str, token: str | None, command: Message) -> None:
+    """Carry out ``command`` (kick, mute, lock, end) for the moderator whose
+    join token this is; ending also ends the session on the web's side."""
+    session = db.session.execute(
+        sa.select(MeetingSession).where(MeetingSession.public_id == session_id,
+                                        MeetingSession.company_id == company.id,
+                                        MeetingSession.ended_at.is_(None))
+    ).scalar()
+    if session is None:
+        raise NotFound("No running meeting has this id")
+    grant = _moderator(token, session_id)
+    if session.media_node is None:
+        raise NotFound("Nobody has joined this meeting yet")
+    if isinstance(command, Kick) and command.participant_id == grant.participant_id:
+        raise BadRequest("Leave the meeting instead of removing yourself")
+    result = send_control(session.media_node, command)
+    if isinstance(command, EndSession):
+        session.ended_at = utcnow()
+        db.session.flush()
+    elif not result.ok:
+        raise NotFound("No such participant in this meeting")
+
+
+def _moderator(token: str | None, session_id: str) -> JoinGrant:
+    if not token:
+        raise Unauthorized("A moderator's join token is required")
+    settings = current_app.config["SETTINGS"]
+    _, public_pem = join_token_keys(settings.secret_key, settings.join_token_private_key)
+    try:
+        grant = verify(token, public_pem, expired_for=MODERATOR_TOKEN_GRACE_SECONDS)
+    except InvalidJoinToken as exc:
+        raise Unauthorized(str(exc)) from exc
+    if grant.session_id != session_id or not grant.may(Permission.MODERATE):
+        raise Forbidden("Only a moderator of this meeting may do this")
+    return grant

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -18,8 +19,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from app.extensions import db
+from app.modules.media_nodes.models import MediaNode
 from tests.helpers import REPO_ROOT, confera, free_port, settings_env, wait_for_http
 from tests.sfu.conftest import NodeProcess, new_keys
 
@@ -106,6 +110,23 @@ def platform(settings, netns: Netns) -> Iterator[Platform]:
             node.stop()
         web.terminate()
         web.wait(timeout=15)
+
+
+@pytest.fixture(autouse=True)
+def _node_registered(request: pytest.FixtureRequest) -> None:
+    """Each test starts with the node in the registry: the previous test's
+    clean-up deleted every row, and the node's next heartbeat brings it back."""
+    if "platform" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    deadline = time.monotonic() + 10
+    with app.app_context():
+        while db.session.execute(sa.select(MediaNode.id)).first() is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the media node did not register")
+            db.session.rollback()
+            time.sleep(0.1)
+        db.session.rollback()
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,23 @@ REMOTE_VIDEO_PLAYS = """async () => {
   await new Promise((resolve) => setTimeout(resolve, 500));
   return video.currentTime > before;
 }"""
-REMOTE_AUDIO_FLOWS = """() => {
+REMOTE_AUDIO_FLOWS = """async () => {
+  // Listen to the other person: Chromium's fake microphone beeps every second.
   const video = document.querySelector('.tile:not(.self) video');
-  const audio = video && video.srcObject && video.srcObject.getAudioTracks()[0];
-  return Boolean(audio && audio.readyState === 'live' && !audio.muted);
+  const tracks = video && video.srcObject ? video.srcObject.getAudioTracks() : [];
+  if (!tracks.length) return false;
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(new MediaStream(tracks)).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  let peak = 0;
+  for (let i = 0; i < 25; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    analyser.getFloatTimeDomainData(samples);
+    for (const value of samples) peak = Math.max(peak, Math.abs(value));
+  }
+  await context.close();
+  return peak > 0.01;
 }"""
 
 
@@ -34,7 +47,7 @@ def join(page: Page, url: str, name: str) -> None:
     expect(page.locator("#room")).to_be_visible(timeout=10_000)
 
 
-def wait_true(page: Page, script: str, timeout_s: float = 15.0) -> None:
+def wait_true(page: Page, script: str, timeout_s: float = 30.0) -> None:
     page.wait_for_function(f"({script})()", timeout=timeout_s * 1000, polling=250)
 
 
