@@ -43,6 +43,7 @@ bench: install
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus)
 	$(PY) bench/api.py
 	$(PY) bench/sfu.py
+	$(PY) bench/join.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -33,6 +33,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=settings.api_max_body_bytes,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        # A sliding window: no double burst across a window's edge (and tests
+        # that straddle a minute boundary count the same).
+        RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
     )

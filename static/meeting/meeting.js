@@ -4,10 +4,36 @@ import { NodeClient } from './node-client.js';
 
 const config = JSON.parse(document.getElementById('meeting-config').textContent);
 const $ = (id) => document.getElementById(id);
+const HIDEABLE = ['chat', 'people', 'mic', 'camera', 'leave'];
+const options = readOptions(new URLSearchParams(window.location.search));
 const people = new Map(); // participant_id -> {info, tile}
 let client = null;
 let local = null;
 let ticket = null;
+
+// --- URL parameters (docs/embedding.md) -----------------------------------------
+
+function readOptions(params) {
+  const hidden = (params.get('hide') || '').split(',').map((item) => item.trim())
+    .filter((item) => HIDEABLE.includes(item));
+  const color = params.get('color') || '';
+  return {
+    name: (params.get('name') || '').slice(0, 100),
+    autojoin: ['1', 'true', 'yes'].includes(params.get('autojoin')),
+    layout: params.get('layout') === 'strip' ? 'strip' : 'grid',
+    hidden,
+    cameraOff: params.get('camera') === 'off',
+    micOff: params.get('mic') === 'off',
+    color: /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : '',
+  };
+}
+
+function applyOptions() {
+  document.body.classList.toggle('strip', options.layout === 'strip');
+  for (const item of options.hidden) document.body.classList.add(`hide-${item}`);
+  if (options.color) document.documentElement.style.setProperty('--brand', options.color);
+  if (options.name || options.autojoin) $('display-name').value = options.name || 'Guest';
+}
 
 // --- the embedding page ------------------------------------------------------
 
@@ -85,6 +111,8 @@ function onJoined(joined) {
     mine.video.muted = true;
     mine.tile.classList.add('self');
   }
+  if (options.micOff) toggle($('mic'), 'microphone');
+  if (options.cameraOff) toggle($('camera'), 'camera');
   tellParent('vivomeetingsJoinedEvent', {
     sessionId: joined.session_id, participantId: joined.me.participant_id,
   });
@@ -185,6 +213,7 @@ function showMuted({ participant_id: id, muted, by }) {
   if (client.me && id === client.me.participant_id && muted && by !== id) {
     for (const track of local.getAudioTracks()) track.enabled = false;
     $('mic').setAttribute('aria-pressed', 'true');
+    $('mic').textContent = TOGGLE_LABELS.microphone[1];
     showStatus('A moderator muted you.');
   }
 }
@@ -204,9 +233,12 @@ function onClosed({ code, reason }) {
 
 // --- controls ----------------------------------------------------------------
 
+const TOGGLE_LABELS = { microphone: ['Mute', 'Unmute'], camera: ['Stop video', 'Start video'] };
+
 function toggle(button, source) {
   const muted = button.getAttribute('aria-pressed') !== 'true';
   button.setAttribute('aria-pressed', String(muted));
+  button.textContent = TOGGLE_LABELS[source][Number(muted)];
   client.setMuted(source, muted);
 }
 
@@ -234,4 +266,7 @@ $('lock').addEventListener('click', () => moderate(
   $('lock').getAttribute('aria-pressed') === 'true' ? 'unlock' : 'lock'));
 $('end').addEventListener('click', () => moderate('end'));
 
-preview();
+applyOptions();
+preview().then(() => {
+  if (options.autojoin) $('join-form').requestSubmit();
+});

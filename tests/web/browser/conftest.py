@@ -9,7 +9,6 @@ inside Chromium, to the web's address."""
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -20,21 +19,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from app.extensions import db
 from app.modules.media_nodes.models import MediaNode
 from tests.helpers import REPO_ROOT, confera, free_port, settings_env, wait_for_http
+from tests.netns import Netns, veth_namespace
 from tests.sfu.conftest import NodeProcess, new_keys
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-quic",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,39 +37,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.media)
 
 
-@dataclass
-class Netns:
-    name: str
-    host_address: str  # ours, on the veth; the web and the node listen here
-    browser_address: str
-
-
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True)
-
-
 @pytest.fixture(scope="session")
 def netns() -> Iterator[Netns]:
-    tag = f"{os.getpid() % 50000}"
-    subnet = f"10.{90 + os.getpid() % 40}.{os.getpid() % 250}"
-    ns = Netns(f"cfb{tag}", f"{subnet}.1", f"{subnet}.2")
-    outside, inside = f"cfo{tag}", f"cfi{tag}"
-    subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
-    subprocess.run(["ip", "link", "del", outside], capture_output=True)
-    _ip("netns", "add", ns.name)
-    try:
-        _ip("link", "add", outside, "type", "veth", "peer", "name", inside)
-        _ip("link", "set", inside, "netns", ns.name)
-        _ip("addr", "add", f"{ns.host_address}/24", "dev", outside)
-        _ip("link", "set", outside, "up")
-        _ip("netns", "exec", ns.name, "ip", "addr", "add", f"{ns.browser_address}/24",
-            "dev", inside)
-        _ip("netns", "exec", ns.name, "ip", "link", "set", inside, "up")
-        _ip("netns", "exec", ns.name, "ip", "link", "set", "lo", "up")
+    with veth_namespace("cfb") as ns:
         yield ns
-    finally:
-        subprocess.run(["ip", "link", "del", outside], capture_output=True)
-        subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
 
 
 @dataclass
@@ -131,17 +95,10 @@ def _node_registered(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(scope="module")
 def browser(netns: Netns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    wrapper = tmp_path_factory.mktemp("chromium") / "chromium-in-netns"
-    wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {netns.name} {CHROMIUM} "$@"\n')
-    wrapper.chmod(0o755)
+    executable = netns.chromium_wrapper(tmp_path_factory.mktemp("chromium"))
     with sync_playwright() as playwright:
-        yield _launch(playwright, str(wrapper), netns.host_address)
-
-
-def _launch(playwright: Playwright, executable: str, address: str) -> Browser:
-    return playwright.chromium.launch(
-        executable_path=executable,
-        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP *.localhost {address}"])
+        yield playwright.chromium.launch(executable_path=executable,
+                                         args=netns.chromium_args())
 
 
 class StaticSite:

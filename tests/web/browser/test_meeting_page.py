@@ -85,3 +85,25 @@ def test_an_unknown_room_is_a_clear_page(browser: Browser, platform, room):
         expect(page.locator("body")).to_contain_text("No meeting room has this address")
     finally:
         page.close()
+
+
+def test_url_parameters_join_at_once_in_a_strip_with_controls_hidden(browser: Browser, room,
+                                                                      artifacts):
+    bob = browser.new_page()
+    ann = browser.new_page(viewport={"width": 800, "height": 200})
+    try:
+        join(bob, room["url"], "Bob")
+        ann.goto(room["url"] + "?name=Ann&autojoin=1&layout=strip&hide=chat,people"
+                 "&mic=off&color=%23ff8800")
+        expect(ann.locator("#room")).to_be_visible(timeout=10_000)
+        wait_true(ann, REMOTE_VIDEO_PLAYS)
+        expect(ann.locator("header")).to_be_hidden()
+        expect(ann.locator("#chat-form")).to_be_hidden()
+        expect(ann.locator("#mic")).to_have_attribute("aria-pressed", "true")
+        expect(bob.locator(".tile .name")).to_have_text(["Bob", "Ann"])
+        height = ann.locator(".tile").first.bounding_box()["height"]
+        assert height <= 100, height
+        ann.screenshot(path=str(artifacts / "meeting-strip.png"))
+    finally:
+        ann.close()
+        bob.close()
