@@ -136,7 +136,14 @@ def demo_command() -> None:
                                 DEMO["admin_password"], "admin", if_absent=True)
     api = info["api_url"].rstrip("/")
     outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
-    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, **DEMO))
+    from app.modules.hosts.models import Host
+    from app.modules.hosts.operations import meeting_url
+
+    with app.app_context():
+        admin = db.session.get(Host, info["admin_host_id"])
+        assert admin is not None
+        room = meeting_url(admin)
+    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, **DEMO))
 
 
 DEMO_BANNER = """
@@ -146,7 +153,7 @@ Confera is starting.
   API docs (OpenAPI)   {api}/docs/
   Reseller admin       {admin_email} / {admin_password}
   Dev mail outbox      {outbox}
-  Media node           ws://127.0.0.1:7880 (health: http://127.0.0.1:7880/health)
+  Meeting room         {room}  (open it in two tabs)
 
 Create a company and a host (paste into a shell):
 
@@ -228,6 +235,7 @@ def dev_command(port: int | None) -> None:
     node_env = {"WEB_URL": f"http://127.0.0.1:{web_port}",
                 "MEDIA_NODE_SECRET": settings.media_node_secret,
                 "SFU_ICE_ADDRESSES": "127.0.0.1", **os.environ}
+    _echo_node(node_env)
     procs = [
         subprocess.Popen([*me, "web", "--port", str(web_port)]),
         subprocess.Popen([*me, "worker"]),
@@ -251,6 +259,17 @@ def dev_command(port: int | None) -> None:
     failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM)]
     if failed and not stopping:
         raise click.ClickException("a platform process exited; see its log above")
+
+
+def _echo_node(env: dict[str, str]) -> None:
+    """Say where the dev media node listens (SFU_PORT and friends may move it)."""
+    from app.sfu.config import NodeConfigError, NodeSettings
+
+    try:
+        node = NodeSettings.from_env(env)
+    except NodeConfigError as exc:
+        raise click.ClickException(f"media node: {exc}") from exc
+    click.echo(f"Media node {node.public_url} (health: {node.control_url}/health)")
 
 
 def _settings() -> Settings:

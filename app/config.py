@@ -74,6 +74,8 @@ class Settings:
             name = ENV_NAMES.get(f.name, f.name.upper())
             if name in environ and environ[name] != "":
                 values[f.name] = _coerce(name, environ[name], f.type)
+        if "join_token_private_key" in values:  # a PEM on one line, as env files hold it
+            values["join_token_private_key"] = values["join_token_private_key"].replace("\\n", "\n")
         values.update(overrides)
         return cls(**values).checked()
 
@@ -91,6 +93,8 @@ class Settings:
                               "MEDIA_NODE_HEARTBEAT_SECONDS")
         if len(self.secret_key) < 16:
             raise ConfigError("SECRET_KEY must be at least 16 characters")
+        if self.join_token_private_key:
+            self._check_join_token_key()
         if self.public_scheme not in ("http", "https"):
             raise ConfigError("PUBLIC_SCHEME must be http or https")
         for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):
@@ -99,6 +103,15 @@ class Settings:
             if url and scheme not in allowed:
                 raise ConfigError(f"{name} must start with one of {', '.join(allowed)}://")
         return self
+
+    def _check_join_token_key(self) -> None:
+        # Here rather than at the first join: a bad key must stop the start.
+        from app.core.security import join_token_keys
+
+        try:
+            join_token_keys(self.secret_key, self.join_token_private_key)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"JOIN_TOKEN_PRIVATE_KEY: {exc}") from exc
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes).checked()

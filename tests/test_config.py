@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
-from app.config import DEV_SECRET_KEY, ConfigError, Settings
+from app.config import DEV_SECRET_KEY, ENV_NAMES, ConfigError, Settings
+from tests.helpers import REPO_ROOT
 
 
 def test_every_setting_has_a_working_default(tmp_path):
@@ -10,6 +13,12 @@ def test_every_setting_has_a_working_default(tmp_path):
     assert settings.sqlalchemy_url == f"sqlite:///{tmp_path}/confera.db"
     assert settings.resolved_storage_url == f"file://{tmp_path}/storage"
     assert settings.outbox_path == tmp_path / "outbox"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (REPO_ROOT / "README.md").read_text()
+    names = [ENV_NAMES.get(f.name, f.name.upper()) for f in fields(Settings)]
+    assert [name for name in names if f"`{name}`" not in readme] == []
 
 
 def test_environment_overrides_defaults():

@@ -108,7 +108,7 @@ class Participant:
         self._writer: asyncio.Task[None] | None = None
         self._offer_pending = False
         self._renegotiate = False
-        self._closed = asyncio.Event()
+        self._closing: asyncio.Task[None] | None = None
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_connection_state)
 
@@ -137,10 +137,16 @@ class Participant:
             await self.close(self.close_code or 1000, "left")
 
     async def close(self, code: int, reason: str) -> None:
-        """Close the WebSocket (after the messages queued for it) and the media."""
-        if self._closed.is_set():
-            return
-        self._closed.set()
+        """Close the WebSocket (after the messages queued for it) and the media.
+
+        Every caller waits for the one closing handshake: a second caller
+        returning early would end the handler mid-handshake, and the client
+        would see the connection drop (1006) instead of the close code."""
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self._close(code, reason))
+        await asyncio.shield(self._closing)
+
+    async def _close(self, code: int, reason: str) -> None:
         self.close_code = self.close_code or code
         if self._writer is not None:
             with contextlib.suppress(asyncio.TimeoutError):
@@ -153,7 +159,7 @@ class Participant:
 
     @property
     def closed(self) -> bool:
-        return self._closed.is_set()
+        return self._closing is not None
 
     def send(self, message: Message) -> None:
         if self.closed:

@@ -145,8 +145,13 @@ def record_events(events: NodeEvents) -> None:
         if event.kind not in (EventKind.JOINED, EventKind.LEFT):
             continue
         column = "joined_at" if event.kind is EventKind.JOINED else "left_at"
+        # Only for a session placed on the node that reports it.
+        session = sa.select(MeetingSession.id).join(MeetingSession.media_node).where(
+            MeetingSession.public_id == event.session_id, MediaNode.node_id == events.node_id)
         db.session.execute(
-            sa.update(Participant).where(Participant.public_id == event.participant_id)
+            sa.update(Participant)
+            .where(Participant.public_id == event.participant_id,
+                   Participant.session_id.in_(session))
             .values({column: datetime.fromtimestamp(event.at, UTC)})
         )
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.db import utcnow
 from app.extensions import db
 from app.modules.hosts.models import Host
+from app.modules.media_nodes.models import MediaNode
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.meetings.operations import personal_room, record_events, running_session
 from app.modules.tenants.models import Company
@@ -54,6 +55,8 @@ def test_the_database_refuses_a_second_running_session_in_a_room(room):
 
 def test_node_events_say_when_participants_joined_and_left(room):
     session = running_session(room["company"], room["room"])
+    session.media_node = MediaNode(node_id="n", url="ws://n", control_url="http://n",
+                                   started_at=utcnow(), last_heartbeat_at=utcnow())
     ann = Participant(public_id="ann", session_id=session.id, display_name="Ann",
                       role="attendee")
     db.session.add(ann)
@@ -69,4 +72,9 @@ def test_node_events_say_when_participants_joined_and_left(room):
         event(EventKind.JOINED, "nobody-we-know", joined), event(EventKind.LEFT, "ann", left)]))
     db.session.refresh(ann)
     assert ann.joined_at == datetime.fromtimestamp(joined, UTC)
+    assert ann.left_at == datetime.fromtimestamp(left, UTC)
+
+    # Another node cannot rewrite the participants of a session it does not carry.
+    record_events(NodeEvents(node_id="elsewhere", events=[event(EventKind.LEFT, "ann", 0)]))
+    db.session.refresh(ann)
     assert ann.left_at == datetime.fromtimestamp(left, UTC)
