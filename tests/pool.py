@@ -1,0 +1,71 @@
+"""`confera web` and media node processes that register with it, for tests
+of the whole pool (tests/sfu/test_placement.py, tests/modules/media_nodes)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from app.config import Settings
+from tests.helpers import confera, free_port, settings_env, wait_for_http
+from tests.sfu.conftest import NodeProcess, new_keys
+
+
+@dataclass
+class Pool:
+    web: str  # the web's base URL
+    nodes: dict[str, NodeProcess]
+
+    def join(self, company: dict[str, Any], host: dict[str, Any],
+             name: str) -> dict[str, Any]:
+        """A join ticket for the host's room, from the web over HTTP."""
+        answer = httpx.post(f"{self.web}/api/v1/rooms/{host['access_code']}/join",
+                            json={"display_name": name},
+                            headers={"Host": company["host_name"]}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def node_of(self, ticket: dict[str, Any]) -> str:
+        """The id of the node a ticket sends its holder to."""
+        [node_id] = [node_id for node_id, node in self.nodes.items()
+                     if ticket["node_url"] == node.ws_url(ticket["session_id"])]
+        return node_id
+
+
+@contextmanager
+def running_pool(settings: Settings, node_ids: tuple[str, ...],
+                 dead_after_seconds: float) -> Iterator[Pool]:
+    """The web (heartbeats every 0.3 s) and one node per id; each node gets
+    no public key: it must get it from the web's heartbeat answer."""
+    port = free_port()
+    web_url = f"http://127.0.0.1:{port}"
+    env = settings_env(settings, MEDIA_NODE_HEARTBEAT_SECONDS="0.3",
+                       MEDIA_NODE_DEAD_AFTER_SECONDS=str(dead_after_seconds))
+    web = confera("web", "--port", str(port), env=env)
+    nodes: list[NodeProcess] = []
+    try:
+        wait_for_http(web_url + "/enterprise_api/openapi.json", "x")
+        for node_id in node_ids:
+            nodes.append(NodeProcess(new_keys(), node_id, WEB_URL=web_url,
+                                     MEDIA_NODE_SECRET=settings.media_node_secret,
+                                     SFU_JOIN_TOKEN_PUBLIC_KEY=""))
+        wait_until(lambda: all(n.health()["ready"] for n in nodes), "nodes got the key")
+        yield Pool(web_url, {n.node_id: n for n in nodes})
+    finally:
+        for node in nodes:
+            node.stop()
+        web.terminate()
+        web.wait(timeout=15)
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
