@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script: bench/ is on sys.path, the rep
 import psycopg  # noqa: E402
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
+from tests.helpers import free_port  # noqa: E402
 from tests.netns import Netns, veth_namespace  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -45,12 +45,6 @@ GOAL_P95_MS = 1000.0
 REMOTE_FRAME = ("() => { const v = document.querySelector('.tile:not(.self) video');"
                 " return Boolean(v && v.videoWidth > 0); }")
 PREVIEW_FRAME = "() => document.getElementById('preview').videoWidth > 0"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cli(env: dict[str, str], *args: str) -> str:

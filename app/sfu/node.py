@@ -31,6 +31,7 @@ class Node:
         # web is unreachable for long, the oldest events are dropped, not memory.
         self.events: asyncio.Queue[ParticipantEvent] = asyncio.Queue(EVENT_QUEUE_SIZE)
         self._cpu_mark = (time.monotonic(), _cpu_seconds())
+        self._cpu = 0.0  # cores used over the last sampled interval
         self._spent: dict[str, float] = {}  # session/participant -> until (kicked)
         self._ended: dict[str, float] = {}  # session_id -> until (tokens may outlive it)
 
@@ -114,18 +115,21 @@ class Node:
 
     # --- load ---------------------------------------------------------------
 
-    def load(self) -> NodeLoad:
-        """What this node carries now; ``cpu`` is cores used since the last call."""
-        now, cpu = time.monotonic(), _cpu_seconds()
-        then, cpu_then = self._cpu_mark
-        self._cpu_mark = (now, cpu)
+    def load(self, sample_cpu: bool = True) -> NodeLoad:
+        """What this node carries now. ``cpu`` is the cores used since the last
+        sample; only heartbeats sample, so /health polls do not shorten the window."""
+        if sample_cpu:
+            now, cpu = time.monotonic(), _cpu_seconds()
+            then, cpu_then = self._cpu_mark
+            self._cpu_mark = (now, cpu)
+            self._cpu = round((cpu - cpu_then) / max(now - then, 1e-3), 3)
         rooms = [r for r in self.rooms.values() if not r.closed]
         return NodeLoad(
             sessions=len(rooms),
             participants=sum(r.participant_count for r in rooms),
             published_tracks=sum(r.published_count for r in rooms),
             forwarded_streams=sum(r.forwarded_count for r in rooms),
-            cpu=round((cpu - cpu_then) / max(now - then, 1e-3), 3),
+            cpu=self._cpu,
             max_participants=self.settings.max_participants,
         )
 

@@ -72,7 +72,7 @@ async def _admit(node: Node, session_id: str, ws: web.WebSocketResponse) -> Part
 
 async def health(request: web.Request) -> web.Response:
     node = request.app[NODE_KEY]
-    load = node.load()
+    load = node.load(sample_cpu=False)
     return web.json_response({"node_id": node.settings.node_id, "ready": bool(node.public_key),
                               "draining": node.draining, "load": load.__dict__},
                              dumps=json.dumps)

@@ -45,6 +45,6 @@ def join(access_code: str) -> Response:
     host = host_by_access_code(tenant, access_code)
     caller = actor_for_token(token, tenant).host if token else None
     role = role_for(tenant, host, caller, data.get("moderator_pin"))
-    ticket = join_room(tenant, access_code, data["display_name"].strip() or "Guest", role)
+    ticket = join_room(tenant, host, data["display_name"].strip() or "Guest", role)
     db.session.commit()
     return jsonify(ticket_schema.dump(ticket))

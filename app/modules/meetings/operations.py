@@ -98,9 +98,8 @@ def place_session(company: Company, session: MeetingSession) -> MediaNode:
     return node
 
 
-def join_room(company: Company, access_code: str, display_name: str, role: Role) -> JoinTicket:
-    """A ticket into the running session of the host's room with this access code."""
-    host = host_by_access_code(company, access_code)
+def join_room(company: Company, host: Host, display_name: str, role: Role) -> JoinTicket:
+    """A ticket into the running session of ``host``'s personal room."""
     session = running_session(company, personal_room(company, host))
     node = place_session(company, session)
     participant = Participant(public_id=secrets.token_urlsafe(12), session_id=session.id,
