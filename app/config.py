@@ -52,6 +52,7 @@ class Settings:
     job_retry_base_seconds: float = 5.0
     ratelimit_authenticate: str = "20 per minute"
     ratelimit_password_pages: str = "20 per minute"
+    ratelimit_meeting_pin: str = "10 per minute"  # wrong PINs per address and room
     api_max_body_bytes: int = 64 * 1024
     # argon2id cost (argon2-cffi's RFC 9106 low-memory defaults); tests lower it.
     argon2_time_cost: int = 3

@@ -37,6 +37,10 @@ class Conflict(AppError):
     status, code, default_message = 409, "conflict", "Already exists"
 
 
+class Gone(AppError):
+    status, code, default_message = 410, "gone", "No longer available"
+
+
 class PayloadTooLarge(AppError):
     status, code, default_message = 413, "payload_too_large", "The request body is too large"
 

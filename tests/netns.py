@@ -13,7 +13,8 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    # Two fake cameras (and Chromium's three fake microphones): device switching.
+    "--use-fake-device-for-media-stream=device-count=2", "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-quic",

@@ -4,6 +4,7 @@ database for our purposes (real transactions, savepoints, several processes)."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,3 +78,10 @@ def configure_sqlite(engine: Engine) -> None:
         # with "database is locked" on a read-then-write upgrade. Fine for the
         # embedded default; production runs on PostgreSQL.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def value_enum(enum_type: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
+    """A string column holding an enum's values (not its names), checked by a
+    constraint on every backend."""
+    return sa.Enum(enum_type, native_enum=False, length=length, create_constraint=True,
+                   name=name, values_callable=lambda members: [m.value for m in members])

@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 
 import jwt
 
+from app.protocol.signalling import MuteMode
+
 ALGORITHM = "ES256"
-ISSUER = "confera-web"
-AUDIENCE = "confera-sfu"
+ISSUER = "meeting-web"  # neutral: resellers white-label the platform
+AUDIENCE = "media-node"
 DEFAULT_TTL_SECONDS = 120
+# In ``extra``: "1" when the participant was in the session before and is
+# resuming (a locked session lets them back in).
+RESUME_CLAIM = "resume"
 LEEWAY_SECONDS = 5
 
 
@@ -61,6 +66,9 @@ class JoinGrant:
     permissions: frozenset[Permission]
     node_id: str
     expires_at: int = 0  # unix seconds; set by ``sign``
+    # The session's mode when the token was signed; the node adopts it when
+    # the session opens there, and moderators change it through the web.
+    mute_mode: MuteMode = MuteMode.CONVERSATION
     extra: dict[str, str] = field(default_factory=dict)  # e.g. company, room
 
     def may(self, permission: Permission) -> bool:
@@ -75,6 +83,7 @@ def sign(grant: JoinGrant, private_key_pem: str, ttl_seconds: int = DEFAULT_TTL_
         "sub": grant.participant_id, "sid": grant.session_id, "node": grant.node_id,
         "name": grant.display_name, "role": grant.role.value,
         "perms": sorted(p.value for p in grant.permissions), "ext": grant.extra,
+        "mute": grant.mute_mode.value,
     }
     return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
 
@@ -96,6 +105,7 @@ def verify(token: str, public_key_pem: str, expired_for: int = 0) -> JoinGrant:
             display_name=str(claims.get("name", "")), role=Role(claims["role"]),
             permissions=frozenset(Permission(p) for p in claims["perms"]),
             node_id=str(claims["node"]), expires_at=int(claims["exp"]),
+            mute_mode=MuteMode(claims.get("mute", MuteMode.CONVERSATION)),
             extra={str(k): str(v) for k, v in dict(claims.get("ext") or {}).items()},
         )
     except jwt.ExpiredSignatureError as exc:

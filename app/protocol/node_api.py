@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.protocol.messages import Catalogue, Message
+from app.protocol.signalling import MuteMode
 
 TIMESTAMP_HEADER = "X-Confera-Timestamp"
 SIGNATURE_HEADER = "X-Confera-Signature"
@@ -154,6 +155,27 @@ class LockSession(Message):
 
 
 @dataclass
+class SetMuteMode(Message):
+    """Change who may speak; attendees' microphones are muted when the new
+    mode does not let them speak, and q&a starts with nobody allowed."""
+
+    type = "mute_mode"
+    session_id: str
+    mode: MuteMode
+
+
+@dataclass
+class AllowSpeak(Message):
+    """In q&a mode: let one attendee speak (and lower their hand), or take it
+    back (and mute them). Not ok in the other modes."""
+
+    type = "allow_speak"
+    session_id: str
+    participant_id: str
+    allowed: bool = True
+
+
+@dataclass
 class ControlResult(Message):
     type = "control_result"
     ok: bool
@@ -161,4 +183,4 @@ class ControlResult(Message):
 
 
 TO_WEB = Catalogue(Heartbeat, NodeEvents)
-TO_NODE = Catalogue(Kick, MuteParticipant, EndSession, LockSession)
+TO_NODE = Catalogue(Kick, MuteParticipant, EndSession, LockSession, SetMuteMode, AllowSpeak)

@@ -29,6 +29,14 @@ class CloseCode(enum.IntEnum):
     FULL = 4029  # the node or the session has no room for another participant
 
 
+class MuteMode(enum.StrEnum):
+    """Who may speak. Moderators always may."""
+
+    CONVERSATION = "conversation"  # everyone
+    PRESENTATION = "presentation"  # attendees are muted and cannot unmute
+    QA = "qa"  # attendees are muted until a moderator lets them speak
+
+
 class Source(enum.StrEnum):
     MICROPHONE = "microphone"
     CAMERA = "camera"
@@ -44,6 +52,8 @@ class ParticipantInfo:
     participant_id: str
     display_name: str
     role: str
+    hand_raised: bool = False
+    may_speak: bool = True  # false for attendees in presentation, and in q&a until allowed
 
 
 @dataclass
@@ -115,6 +125,14 @@ class SendChat(Message):
 
 
 @dataclass
+class RaiseHand(Message):
+    """Raise (or lower) your hand; everyone gets ``hand``."""
+
+    type = "raise_hand"
+    raised: bool
+
+
+@dataclass
 class Ping(Message):
     type = "ping"
 
@@ -134,6 +152,7 @@ class Joined(Message):
     participants: list[ParticipantInfo]
     tracks: list[TrackInfo]
     permissions: list[str]
+    mute_mode: MuteMode = MuteMode.CONVERSATION
 
 
 @dataclass
@@ -197,6 +216,29 @@ class ChatMessage(Message):
 
 
 @dataclass
+class Hand(Message):
+    type = "hand"
+    participant_id: str
+    raised: bool
+
+
+@dataclass
+class MuteModeChanged(Message):
+    type = "mute_mode"
+    mode: MuteMode
+
+
+@dataclass
+class MaySpeak(Message):
+    """A moderator let a participant speak in q&a mode, or took it back (their
+    microphone is then muted)."""
+
+    type = "may_speak"
+    participant_id: str
+    allowed: bool
+
+
+@dataclass
 class Locked(Message):
     type = "locked"
     locked: bool
@@ -229,10 +271,10 @@ class Pong(Message):
 
 
 FROM_CLIENT = Catalogue(Join, Answer, Candidate, Publish, Unpublish, SetMuted, SendChat,
-                        Ping, Leave)
+                        RaiseHand, Ping, Leave)
 FROM_NODE = Catalogue(Joined, Offer, Candidate, ParticipantJoined, ParticipantLeft,
-                      TrackPublished, TrackUnpublished, Muted, Talking, ChatMessage, Locked,
-                      Error, Kicked, Ended, Pong)
+                      TrackPublished, TrackUnpublished, Muted, Talking, ChatMessage, Hand,
+                      MuteModeChanged, MaySpeak, Locked, Error, Kicked, Ended, Pong)
 
 MAX_CHAT_LENGTH = 4000
 MAX_MESSAGE_BYTES = 256 * 1024  # an SDP with many tracks stays far below this

@@ -9,6 +9,7 @@ import time
 
 from app.protocol.join_token import InvalidJoinToken, JoinGrant, verify
 from app.protocol.node_api import EventKind, NodeLoad, ParticipantEvent
+from app.protocol.signalling import MuteMode
 from app.sfu.config import NodeSettings
 from app.sfu.room import Room
 
@@ -58,10 +59,13 @@ class Node:
     def is_ended(self, session_id: str) -> bool:
         return self._ended.get(session_id, 0) > time.time()
 
-    def room(self, session_id: str) -> Room:
+    def room(self, session_id: str, mute_mode: MuteMode = MuteMode.CONVERSATION) -> Room:
+        """The session's room; ``mute_mode`` is the mode of a room created now
+        (the web's view when it signed the joiner's token). Later joins do not
+        change it: the web changes it with SetMuteMode."""
         room = self.rooms.get(session_id)
         if room is None or room.closed:
-            room = Room(session_id, self)
+            room = Room(session_id, self, mute_mode)
             self.rooms[session_id] = room
         return room
 
@@ -106,6 +110,18 @@ class Node:
             return False
         await room.set_locked(locked)
         return True
+
+    async def set_mute_mode(self, session_id: str, mode: MuteMode) -> bool:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return False
+        await room.set_mute_mode(mode)
+        return True
+
+    async def allow_speak(self, session_id: str, participant_id: str, allowed: bool) -> bool:
+        """Raises ``WrongMuteMode`` when the session is not in q&a mode."""
+        room = self.rooms.get(session_id)
+        return room is not None and await room.allow_speak(participant_id, allowed)
 
     async def stop(self) -> None:
         """Close every session's connections (GOING_AWAY), then return."""

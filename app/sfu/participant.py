@@ -93,8 +93,6 @@ class Participant:
         self.ws = ws
         self.room = room
         self.settings = settings
-        self.info = sig.ParticipantInfo(grant.participant_id, grant.display_name,
-                                        grant.role.value)
         self.pc = RTCPeerConnection(RTCConfiguration(
             iceServers=[RTCIceServer(urls=url) for url in settings.ice_servers],
             bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
@@ -104,6 +102,8 @@ class Participant:
         self.send_slots: list[SendSlot] = []
         self.subscriptions: dict[str, SendSlot] = {}  # track_id -> slot
         self.close_code: int | None = None
+        # Muted (or not) before the track arrived: applied when it is published.
+        self.muted_sources: dict[sig.Source, bool] = {}
         self._outbox: asyncio.Queue[Message] = asyncio.Queue(OUTBOX_MESSAGES)
         self._writer: asyncio.Task[None] | None = None
         self._offer_pending = False
@@ -111,6 +111,13 @@ class Participant:
         self._closing: asyncio.Task[None] | None = None
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_connection_state)
+
+    @property
+    def info(self) -> sig.ParticipantInfo:
+        """Who this is, with their hand and right to speak as of now."""
+        return sig.ParticipantInfo(self.id, self.grant.display_name, self.grant.role.value,
+                                   hand_raised=self.id in self.room.raised_hands,
+                                   may_speak=self.room.may_speak(self))
 
     @property
     def hidden(self) -> bool:
@@ -222,6 +229,8 @@ class Participant:
                 self._on_unpublish(track_id)
             case sig.SetMuted(track_id=track_id, muted=muted):
                 self._on_set_muted(track_id, muted)
+            case sig.RaiseHand(raised=raised):
+                self._on_raise_hand(raised)
             case sig.SendChat(text=text, to=to):
                 if not text.strip() or len(text) > sig.MAX_CHAT_LENGTH:
                     self.send(sig.Error("bad_request", "chat text must be 1 to "
@@ -275,10 +284,30 @@ class Participant:
 
     def _on_set_muted(self, track_id: str, muted: bool) -> None:
         publication = self.room.publications.get(track_id)
-        if publication is None or publication.participant_id != self.id:
+        source = self._own_source(track_id)
+        if source is None or (publication is not None and
+                              publication.participant_id != self.id):
             self.send(sig.Error("not_found", "no such track of yours"))
             return
+        if not muted and source is sig.Source.MICROPHONE and not self.room.may_speak(self):
+            self.send(sig.Error("forbidden", self.room.why_silenced()))
+            return
+        if publication is None:  # not here yet (a join, a reconnect): from its start
+            self.muted_sources[source] = muted
+            return
         self.room.set_muted(publication, muted, by=self.id)
+
+    def _own_source(self, track_id: str) -> sig.Source | None:
+        participant_id, _, source = track_id.rpartition(":")
+        if participant_id != self.id or source not in set(sig.Source):
+            return None
+        return sig.Source(source)
+
+    def _on_raise_hand(self, raised: bool) -> None:
+        if self.hidden:  # nobody sees a hidden participant to call on
+            self.send(sig.Error("forbidden", "a hidden participant cannot raise a hand"))
+            return
+        self.room.set_hand(self.id, raised)
 
     # --- media ------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiortc import RTCRtpReceiver
 
 from app.protocol import signalling as sig
-from app.protocol.join_token import Permission
+from app.protocol.join_token import RESUME_CLAIM, Permission
 from app.protocol.messages import Message
 from app.protocol.node_api import EventKind
 from app.sfu.aiortc_hooks import request_keyframe, tap_receiver
@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TALKING_CHECK_SECONDS = 0.5
+MICROPHONE = sig.Source.MICROPHONE
+SILENCED_BECAUSE = {
+    sig.MuteMode.PRESENTATION: "the meeting is in presentation mode: only moderators may speak",
+    sig.MuteMode.QA: "the meeting is in q&a mode: wait until a moderator lets you speak",
+}
 
 
 class Refused(Exception):
@@ -34,13 +39,22 @@ class Refused(Exception):
         self.reason = reason
 
 
+class WrongMuteMode(Exception):
+    """A command that the session's mute mode does not allow (the reason says why)."""
+
+
 class Room:
-    def __init__(self, session_id: str, node: Node):
+    def __init__(self, session_id: str, node: Node,
+                 mute_mode: sig.MuteMode = sig.MuteMode.CONVERSATION):
         self.session_id = session_id
         self.node = node
         self.participants: dict[str, Participant] = {}
         self.publications: dict[str, Publication] = {}
         self.locked = False
+        self.mute_mode = mute_mode
+        # By participant id, not connection: a reconnect keeps both.
+        self.allowed_speakers: set[str] = set()  # in q&a mode
+        self.raised_hands: set[str] = set()
         self.closed = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker = asyncio.get_running_loop().create_task(
@@ -66,6 +80,16 @@ class Room:
     def track_infos(self) -> list[sig.TrackInfo]:
         return [_track_info(p) for p in self.publications.values()]
 
+    def may_speak(self, participant: Participant) -> bool:
+        """Whether the mute mode lets ``participant`` unmute a microphone."""
+        if participant.may(Permission.MODERATE) or self.mute_mode is sig.MuteMode.CONVERSATION:
+            return True
+        return self.mute_mode is sig.MuteMode.QA and participant.id in self.allowed_speakers
+
+    def why_silenced(self) -> str:
+        """What a participant who may not speak is told when they try."""
+        return SILENCED_BECAUSE.get(self.mute_mode, "you may not speak now")
+
     # --- joining and leaving -------------------------------------------------------
 
     def admit(self, participant: Participant) -> None:
@@ -73,7 +97,9 @@ class Room:
         if self.closed:
             raise Refused(sig.CloseCode.SESSION_ENDED, "the session has ended")
         returning = participant.id in self.participants
-        if self.locked and not returning and not participant.may(Permission.MODERATE):
+        # The web vouches that a resuming participant was in before the lock.
+        resuming = returning or participant.grant.extra.get(RESUME_CLAIM) == "1"
+        if self.locked and not resuming and not participant.may(Permission.MODERATE):
             raise Refused(sig.CloseCode.LOCKED, "the session is locked")
         limit = self.node.settings.max_participants
         if limit and not returning and self.node.participant_count >= limit:
@@ -93,7 +119,8 @@ class Room:
                              role=participant.info.role)
         participant.send(sig.Joined(
             session_id=self.session_id, me=participant.info, participants=self.visible(),
-            tracks=self.track_infos(), permissions=sorted(participant.grant.permissions)))
+            tracks=self.track_infos(), permissions=sorted(participant.grant.permissions),
+            mute_mode=self.mute_mode))
         if participant.may(Permission.SUBSCRIBE):
             for publication in self.publications.values():
                 if publication.participant_id != participant.id:
@@ -103,6 +130,9 @@ class Room:
         if self.participants.get(participant.id) is not participant:
             return  # replaced by a newer connection, which keeps the publications
         del self.participants[participant.id]
+        # Gone for good: the others drop the hand with the participant. The
+        # right to speak stays, should the same participant come back.
+        self.raised_hands.discard(participant.id)
         for publication in [p for p in self.publications.values()
                             if p.participant_id == participant.id]:
             self.unpublish(publication)
@@ -124,12 +154,16 @@ class Room:
                 receiver: RTCRtpReceiver) -> Publication:
         """Forward what ``receiver`` gets to every subscriber; a returning
         participant's track continues its old publication."""
-        track_id = f"{owner.id}:{source.value}"
+        track_id = _track_id(owner.id, source)
         publication = self.publications.get(track_id)
         fresh = publication is None
+        silenced = False
         if publication is None:
             publication = Publication(track_id, owner.id, source.value, source.kind,
                                       self.node.settings.keyframe_interval_seconds)
+            # Muted before its first packet: none of it may reach the others.
+            silenced = source is MICROPHONE and not self.may_speak(owner)
+            publication.muted = silenced or owner.muted_sources.pop(source, False)
             self.publications[track_id] = publication
         publication.bind(lambda ssrc: self._spawn(request_keyframe(receiver, ssrc)))
         tap_receiver(receiver, publication)
@@ -137,6 +171,8 @@ class Room:
             self.broadcast(sig.TrackPublished(_track_info(publication)), but=owner)
             self.node.report(EventKind.TRACK_PUBLISHED, self.session_id, owner.id,
                              track_id=track_id, source=source.value)
+            if publication.muted:  # the owner's page shows why its microphone is off
+                self._tell_muted(publication, by="moderator" if silenced else owner.id)
             for participant in self.participants.values():
                 if participant is not owner and participant.may(Permission.SUBSCRIBE):
                     participant.subscribe(publication)
@@ -160,9 +196,22 @@ class Room:
         publication.muted = muted
         if not muted:
             publication.request_keyframe()
+        self._tell_muted(publication, by)
+
+    def _tell_muted(self, publication: Publication, by: str) -> None:
+        muted = publication.muted
         self.broadcast(sig.Muted(publication.track_id, publication.participant_id, muted, by))
         self.node.report(EventKind.MUTED, self.session_id, publication.participant_id,
                          track_id=publication.track_id, muted=str(muted).lower(), by=by)
+
+    def set_hand(self, participant_id: str, raised: bool) -> None:
+        if (participant_id in self.raised_hands) == raised:
+            return  # a page restoring its state after a reconnect repeats itself
+        if raised:
+            self.raised_hands.add(participant_id)
+        else:
+            self.raised_hands.discard(participant_id)
+        self.broadcast(sig.Hand(participant_id, raised))
 
     def chat(self, sender: Participant, text: str, to: str | None) -> None:
         message = sig.ChatMessage(from_id=sender.id, from_name=sender.info.display_name,
@@ -199,6 +248,44 @@ class Room:
             if participant_id in (None, publication.participant_id):
                 self.set_muted(publication, True, by="moderator")
         return True
+
+    async def set_mute_mode(self, mode: sig.MuteMode) -> None:
+        """Switch modes; whoever may no longer speak is muted, and q&a starts
+        with nobody allowed."""
+        if mode is self.mute_mode:
+            return
+        self.mute_mode = mode
+        # Clients clear their own lists on mute_mode; a may_speak notice per
+        # allowed speaker would make their pages mute them, even for conversation.
+        self.allowed_speakers.clear()
+        self.broadcast(sig.MuteModeChanged(mode))
+        for participant in list(self.participants.values()):
+            self._silence(participant)
+
+    async def allow_speak(self, participant_id: str, allowed: bool) -> bool:
+        """Let a participant speak in q&a mode (they unmute themselves), or take
+        it back and mute them. False for an unknown participant; raises
+        ``WrongMuteMode`` in the other modes."""
+        if self.mute_mode is not sig.MuteMode.QA:
+            raise WrongMuteMode(f"letting someone speak is for q&a mode; this session is "
+                                f"in {self.mute_mode.value} mode")
+        participant = self.participants.get(participant_id)
+        if participant is None:
+            return False
+        if allowed:
+            self.allowed_speakers.add(participant_id)
+            self.set_hand(participant_id, False)  # the question is answered
+        else:
+            self.allowed_speakers.discard(participant_id)
+        self.broadcast(sig.MaySpeak(participant_id, self.may_speak(participant)))
+        self._silence(participant)
+        return True
+
+    def _silence(self, participant: Participant) -> None:
+        """Mute ``participant``'s microphone if the mode no longer lets them speak."""
+        publication = self.publications.get(_track_id(participant.id, MICROPHONE))
+        if publication is not None and not self.may_speak(participant):
+            self.set_muted(publication, True, by="moderator")
 
     async def set_locked(self, locked: bool) -> None:
         if self.locked != locked:
@@ -263,6 +350,10 @@ class Room:
             pass
         except Exception:
             log.exception("session %s: talking detection stopped", self.session_id)
+
+
+def _track_id(participant_id: str, source: sig.Source) -> str:
+    return f"{participant_id}:{source.value}"
 
 
 def _track_info(publication: Publication) -> sig.TrackInfo:

@@ -64,7 +64,7 @@ async def _admit(node: Node, session_id: str, ws: web.WebSocketResponse) -> Part
         raise Refused(sig.CloseCode.GOING_AWAY, "this node is shutting down")
     if node.is_ended(session_id):
         raise Refused(sig.CloseCode.SESSION_ENDED, "the session has ended")
-    room = node.room(session_id)
+    room = node.room(session_id, grant.mute_mode)
     participant = Participant(grant, ws, room, node.settings)
     room.admit(participant)
     return participant

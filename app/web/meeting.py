@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template
+from dataclasses import asdict
 
-from app.modules.meetings.operations import host_by_access_code
+from flask import Response, make_response, render_template, request
+
+from app.modules.meetings.operations import find_personal_room, host_by_access_code
+from app.modules.settings.operations import page_settings
 from app.modules.tenants.models import Company
 from app.web import bp
 from app.web.tenant import page_tenant
@@ -14,9 +17,10 @@ from app.web.tenant import page_tenant
 def meeting_page(access_code: str) -> Response:
     tenant = page_tenant()
     host = host_by_access_code(tenant, access_code)
-    config = {"accessCode": access_code, "hostName": host.name,
-              "embedOrigins": list(tenant.embed_origins)}
-    response = make_response(render_template("web/meeting.html", config=config))
+    page = page_settings(tenant, find_personal_room(tenant, host), request.args)
+    config = {"access_code": access_code, "host_name": host.name,
+              "embed_origins": list(tenant.embed_origins), **asdict(page)}
+    response = make_response(render_template("web/meeting.html", config=config, page=page))
     response.headers["Content-Security-Policy"] = frame_ancestors(tenant)
     return response
 

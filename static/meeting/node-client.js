@@ -2,6 +2,8 @@
 // RTCPeerConnection; the node always offers and this client answers.
 
 const CLOSE_REASONS = { 1000: 'left', 4004: 'ended', 4008: 'kicked' };
+const PING_SECONDS = 5;
+const SILENCE_SECONDS = 15; // no message for this long: the connection is lost
 
 export class NodeClient extends EventTarget {
   constructor(ticket, localStream) {
@@ -9,6 +11,7 @@ export class NodeClient extends EventTarget {
     this.ticket = ticket;
     this.local = localStream;
     this.tracks = new Map(); // mid -> {track_id, participant_id, source, kind}
+    this.outgoing = { microphone: null, camera: null, screen: null }; // source -> track
     this.pc = new RTCPeerConnection({
       iceServers: ticket.ice_servers.map((urls) => ({ urls })),
       bundlePolicy: 'max-bundle',
@@ -20,24 +23,29 @@ export class NodeClient extends EventTarget {
       sdp_mid: candidate ? candidate.sdpMid : null,
       sdp_mline_index: candidate ? candidate.sdpMLineIndex : null,
     });
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'failed') this.#lost(1006);
+    };
     this.queue = Promise.resolve(); // offers are answered one at a time
+    this.closed = false;
   }
 
   connect() {
+    this.outgoing.microphone = this.local.getAudioTracks()[0] || null;
+    this.outgoing.camera = this.local.getVideoTracks()[0] || null;
     this.ws = new WebSocket(this.ticket.node_url);
     this.ws.onopen = () => this.send({ type: 'join', token: this.ticket.token });
     this.ws.onmessage = (event) => {
+      this.heardAt = Date.now();
       const message = JSON.parse(event.data);
       this.queue = this.queue.then(() => this.#handle(message)).catch((error) => {
         console.error('signalling', error);
         this.ws.close();
       });
     };
-    this.ws.onclose = (event) => {
-      this.pc.close();
-      const reason = CLOSE_REASONS[event.code] || 'error';
-      this.dispatchEvent(new CustomEvent('closed', { detail: { code: event.code, reason } }));
-    };
+    this.ws.onclose = (event) => this.#finish(event.code);
+    this.heardAt = Date.now();
+    this.pinger = setInterval(() => this.#ping(), PING_SECONDS * 1000);
   }
 
   send(message) {
@@ -49,9 +57,52 @@ export class NodeClient extends EventTarget {
   }
 
   setMuted(source, muted) {
-    const kind = source === 'microphone' ? 'audio' : 'video';
-    for (const track of this.local.getTracks()) if (track.kind === kind) track.enabled = !muted;
+    const track = this.outgoing[source];
+    if (track) track.enabled = !muted;
     this.send({ type: 'set_muted', track_id: `${this.me.participant_id}:${source}`, muted });
+  }
+
+  raiseHand(raised) {
+    this.send({ type: 'raise_hand', raised });
+  }
+
+  /** Send ``track`` (or nothing, when null) as ``source``: a new camera or
+   * microphone, or a screen. The node keeps the stream: subscribers see one. */
+  async replaceTrack(source, track) {
+    this.outgoing[source] = track;
+    const transceiver = this.#publishTransceiver(source);
+    if (transceiver) {
+      await transceiver.sender.replaceTrack(track);
+    } else if (track && source === 'screen') {
+      this.send({ type: 'publish', source }); // a slot comes in the next offer
+    }
+  }
+
+  #publishTransceiver(source) {
+    const slots = this.publishSlots || {};
+    return this.pc.getTransceivers().find((t) => slots[t.mid] === source) || null;
+  }
+
+  #ping() {
+    if (Date.now() - this.heardAt > SILENCE_SECONDS * 1000) this.#lost(1006);
+    else this.send({ type: 'ping' });
+  }
+
+  // The connection died without a close frame (network loss, node crash).
+  #lost(code) {
+    if (this.closed) return;
+    this.ws.onclose = null;
+    this.ws.close();
+    this.#finish(code);
+  }
+
+  #finish(code) {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pinger);
+    this.pc.close();
+    const reason = CLOSE_REASONS[code] || 'error';
+    this.dispatchEvent(new CustomEvent('closed', { detail: { code, reason } }));
   }
 
   async #handle(message) {
@@ -63,13 +114,12 @@ export class NodeClient extends EventTarget {
   async #answer(offer) {
     // ontrack fires inside setRemoteDescription: know what each mid carries first.
     for (const info of offer.tracks) this.tracks.set(info.mid, info);
+    this.publishSlots = offer.publish_slots;
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     for (const transceiver of this.pc.getTransceivers()) {
       const source = offer.publish_slots[transceiver.mid];
-      if (!source || transceiver.sender.track) continue;
-      const track = source === 'microphone' ? this.local.getAudioTracks()[0]
-        : source === 'camera' ? this.local.getVideoTracks()[0] : null;
-      if (!track) continue;
+      const track = source ? this.outgoing[source] : null;
+      if (!track || transceiver.sender.track) continue;
       await transceiver.sender.replaceTrack(track);
       transceiver.direction = 'sendonly';
     }

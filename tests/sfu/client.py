@@ -72,10 +72,12 @@ class NodeClient:
         await self._ws.send_str(text)
 
     async def wait_for(self, kind: type[M], where: Callable[[M], bool] = lambda m: True,
-                       timeout: float = 10.0) -> M:
-        """The first message of ``kind`` (seen or coming) for which ``where`` holds."""
+                       timeout: float = 10.0, since: int = 0) -> M:
+        """The first message of ``kind`` (seen or coming) for which ``where``
+        holds, among the messages from index ``since`` (see ``mark``) on."""
         def found() -> M | None:
-            return next((m for m in self.messages if isinstance(m, kind) and where(m)), None)
+            return next((m for m in self.messages[since:]
+                         if isinstance(m, kind) and where(m)), None)
 
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(
@@ -85,6 +87,14 @@ class NodeClient:
             raise ConnectionError(f"closed ({self.close_code} {self.close_reason}) "
                                   f"before a {kind.type}") from self.error
         return message
+
+    def mark(self) -> int:
+        """A ``since`` for ``wait_for``: only messages that come after now."""
+        return len(self.messages)
+
+    def seen(self, kind: type[M], where: Callable[[M], bool] = lambda m: True,
+             since: int = 0) -> list[M]:
+        return [m for m in self.messages[since:] if isinstance(m, kind) and where(m)]
 
     async def wait_closed(self, timeout: float = 10.0) -> int:
         async with self._changed:

@@ -21,7 +21,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.protocol import node_api
 from app.protocol.join_token import DEFAULT_PERMISSIONS, JoinGrant, Permission, Role, sign
+from app.protocol.messages import Message
+from app.protocol.signalling import MuteMode
 from app.sfu.aiortc_hooks import restrict_host_addresses
 from tests.helpers import REPO_ROOT, free_port
 
@@ -105,19 +108,22 @@ def node(keys: Keys) -> Iterator[NodeProcess]:
 
 @pytest.fixture
 def grant(keys: Keys, node: NodeProcess) -> Callable[..., tuple[str, str]]:
-    """grant(session_id, role=..., permissions=..., ttl=...) -> (ws_url, token)."""
+    """grant(session_id, role=..., permissions=..., ttl=..., mute_mode=...)
+    -> (ws_url, token)."""
 
     def make(session_id: str, role: Role = Role.ATTENDEE,
              permissions: frozenset[Permission] | None = None, ttl: int = 120,
              participant_id: str | None = None, name: str = "Tester",
              now: float | None = None, node_id: str | None = None,
-             private_pem: str | None = None) -> tuple[str, str]:
+             private_pem: str | None = None,
+             mute_mode: MuteMode = MuteMode.CONVERSATION,
+             extra: dict[str, str] | None = None) -> tuple[str, str]:
         token = sign(JoinGrant(
             session_id=session_id, participant_id=participant_id or uuid.uuid4().hex[:12],
             display_name=name, role=role,
             permissions=DEFAULT_PERMISSIONS[role] if permissions is None else permissions,
-            node_id=node_id or node.node_id), private_pem or keys.private_pem,
-            ttl_seconds=ttl, now=now)
+            node_id=node_id or node.node_id, mute_mode=mute_mode, extra=extra or {}),
+            private_pem or keys.private_pem, ttl_seconds=ttl, now=now)
         return node.ws_url(session_id), token
 
     return make
@@ -133,3 +139,12 @@ def run(scenario: Coroutine[Any, Any, Any], timeout: float = 60.0) -> Any:
 
 def new_session() -> str:
     return uuid.uuid4().hex[:16]
+
+
+async def control(node: NodeProcess, command: Message,
+                  secret: str = NODE_SECRET) -> httpx.Response:
+    """Send ``command`` to the node's control API, signed as the web signs it."""
+    body = command.to_json().encode()
+    async with httpx.AsyncClient() as http:
+        return await http.post(node.http + node_api.CONTROL_PATH, content=body,
+                               headers=node_api.signed_headers(secret, body))

@@ -9,19 +9,11 @@ import pytest
 
 from app.protocol import node_api
 from app.protocol import signalling as sig
-from app.protocol.join_token import Role
-from app.protocol.messages import Message
+from app.protocol.join_token import RESUME_CLAIM, Role
 from tests.sfu.client import NodeClient
-from tests.sfu.conftest import NODE_SECRET, new_session, run
+from tests.sfu.conftest import NODE_SECRET, control, new_session, run
 
 CLOSE = sig.CloseCode
-
-
-async def control(node, command: Message, secret: str = NODE_SECRET) -> httpx.Response:
-    body = command.to_json().encode()
-    async with httpx.AsyncClient() as http:
-        return await http.post(node.http + node_api.CONTROL_PATH, content=body,
-                               headers=node_api.signed_headers(secret, body))
 
 
 async def joined(url: str, token: str) -> NodeClient:
@@ -78,7 +70,7 @@ def test_ending_closes_everyone_and_refuses_later_joins(node, grant):
     run(scenario())
 
 
-def test_a_locked_session_admits_moderators_only(node, grant):
+def test_a_locked_session_admits_moderators_and_resuming_participants_only(node, grant):
     async def scenario() -> None:
         session = new_session()
         first = await joined(*grant(session))
@@ -92,6 +84,9 @@ def test_a_locked_session_admits_moderators_only(node, grant):
             await refused.close()
             moderator = await joined(*grant(session, role=Role.MODERATOR))
             await moderator.close()
+            # Someone the web vouches was in before (their connection dropped).
+            resumed = await joined(*grant(session, extra={RESUME_CLAIM: "1"}))
+            await resumed.close()
         finally:
             await first.close()
 

@@ -26,7 +26,7 @@ def test_only_the_platform_and_the_companys_embed_origins_may_frame_the_room(
     page = client.get(url, headers=headers)
     assert page.headers["Content-Security-Policy"] == \
         "frame-ancestors 'self' https://shop.example https://www.shop.example"
-    assert b'"embedOrigins": ["https://shop.example", "https://www.shop.example"]' in page.data
+    assert b'"embed_origins": ["https://shop.example", "https://www.shop.example"]' in page.data
 
 
 def test_an_unknown_room_or_host_name_is_a_404_page(client, make_reseller, make_company):

@@ -38,7 +38,8 @@ def list_(call: Call) -> dict[str, Any]:
 
 @endpoint("company/update", summary="Change a company (only the fields given)",
           body=company_update_schema, response=company_schema,
-          roles="RESELLER_ADMIN; COMPANY_ADMIN (own company: name, embed_origins, branding)")
+          roles="RESELLER_ADMIN; COMPANY_ADMIN (own company: name, embed_origins, "
+                "branding, meeting_defaults)")
 def update(call: Call) -> Any:
     changes = dict(call.data)
     return operations.update_company(call.who, changes.pop("company_id"), changes)

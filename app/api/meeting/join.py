@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask_limiter.util import get_remote_address
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.enterprise.endpoint import json_body, load, pop_token, request_tenant
 from app.api.meeting import bp
 from app.core.schemas import StrictSchema
-from app.extensions import db
+from app.extensions import db, limiter
 from app.modules.auth.operations import actor_for_token
-from app.modules.meetings.operations import host_by_access_code, join_room, role_for
+from app.modules.meetings.operations import host_by_access_code, join_room, rejoin_room, role_for
+
+_pin = fields.String(validate=validate.Length(1, 12))
 
 
 class JoinSchema(StrictSchema):
-    display_name = fields.String(required=True, validate=validate.Length(1, 100))
-    moderator_pin = fields.String(validate=validate.Length(1, 12))
+    display_name = fields.String(validate=validate.Length(1, 100))
+    moderator_pin = _pin
+    security_pin = _pin
+    rejoin_token = fields.String(validate=validate.Length(1, 4000))
+
+    @validates_schema
+    def _name_or_rejoin(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "rejoin_token" not in data and "display_name" not in data:
+            raise ValidationError("Missing data for required field.", "display_name")
 
 
 class JoinTicketSchema(Schema):
@@ -32,19 +44,31 @@ join_schema = JoinSchema()
 ticket_schema = JoinTicketSchema()
 
 
+def _pin_limit() -> str:
+    return str(current_app.config["SETTINGS"].ratelimit_meeting_pin)
+
+
 @bp.post("/rooms/<access_code>/join")
+@limiter.limit(_pin_limit, key_func=lambda: f"{get_remote_address()}:{request.path}",
+               deduct_when=lambda response: response.status_code == 403)
 def join(access_code: str) -> Response:
-    """Anyone with the room's address joins as an attendee; the room's host or
-    an admin of its company (``auth_token`` in the body or as Bearer) or the
-    holder of its moderator PIN (``moderator_pin``) as moderator. A wrong PIN
-    is 403, not a quiet demotion."""
+    """Anyone with the room's address joins as an attendee (with the room's
+    ``security_pin`` when it has one); the room's host or an admin of its
+    company (``auth_token`` in the body or as Bearer) or the holder of its
+    ``moderator_pin`` as moderator. A wrong PIN is 403, never a quiet
+    demotion, and counts against RATELIMIT_MEETING_PIN. ``rejoin_token``
+    (the last join token, even expired) resumes as the same participant."""
     tenant = request_tenant()
     body = json_body()
     token = pop_token(body)
     data = load(join_schema, body)
     host = host_by_access_code(tenant, access_code)
-    caller = actor_for_token(token, tenant).host if token else None
-    role = role_for(tenant, host, caller, data.get("moderator_pin"))
-    ticket = join_room(tenant, host, data["display_name"].strip() or "Guest", role)
+    if "rejoin_token" in data:
+        ticket = rejoin_room(tenant, host, data["rejoin_token"])
+    else:
+        caller = actor_for_token(token, tenant).host if token else None
+        role = role_for(tenant, host, caller, data.get("moderator_pin"),
+                        data.get("security_pin"))
+        ticket = join_room(tenant, host, data["display_name"].strip() or "Guest", role)
     db.session.commit()
     return jsonify(ticket_schema.dump(ticket))

@@ -1,6 +1,6 @@
 """POST /api/v1/sessions/<session_id>/<action>: what a moderator does to a
-meeting (kick, mute, mute_all, lock, unlock, end), proven by their join token
-(``Authorization: Bearer``)."""
+meeting (kick, mute, mute_all, lock, unlock, end, mute_mode, allow_speak),
+proven by their join token (``Authorization: Bearer``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from app.core.schemas import StrictSchema
 from app.errors import NotFound
 from app.extensions import db
 from app.modules.meetings.operations import moderate
+from app.modules.settings.schemas import MuteModeField
 from app.protocol import node_api
 from app.protocol.messages import Message
 
@@ -26,6 +27,14 @@ class ParticipantSchema(StrictSchema):
 
 class NothingSchema(StrictSchema):
     pass
+
+
+class MuteModeSchema(StrictSchema):
+    mode = MuteModeField(required=True)
+
+
+class AllowSpeakSchema(ParticipantSchema):
+    allowed = fields.Boolean(load_default=True)
 
 
 Build = Callable[[str, dict[str, Any]], Message]
@@ -39,6 +48,10 @@ ACTIONS: dict[str, tuple[Schema, Build]] = {
     "unlock": (NothingSchema(), lambda sid, d: node_api.LockSession(session_id=sid,
                                                                      locked=False)),
     "end": (NothingSchema(), lambda sid, d: node_api.EndSession(session_id=sid)),
+    "mute_mode": (MuteModeSchema(), lambda sid, d: node_api.SetMuteMode(
+        session_id=sid, mode=d["mode"])),
+    "allow_speak": (AllowSpeakSchema(), lambda sid, d: node_api.AllowSpeak(
+        session_id=sid, participant_id=d["participant_id"], allowed=d["allowed"])),
 }
 
 

@@ -8,8 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import CreatedMixin, IdMixin, Model, UtcDateTime, utcnow
+from app.core.db import CreatedMixin, IdMixin, Model, UtcDateTime, utcnow, value_enum
+from app.core.security import EncryptedString
 from app.modules.media_nodes.models import MediaNode
+from app.protocol.signalling import MuteMode
 
 _running = sa.text("ended_at IS NULL")
 
@@ -20,6 +22,10 @@ class Room(IdMixin, CreatedMixin, Model):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     # A host's personal room (/conf/call/<access_code>): one per host.
     host_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hosts.id"), unique=True)
+    # Attendees must give it; moderators (host, admins, moderator PIN) need not.
+    security_pin: Mapped[str | None] = mapped_column(EncryptedString())
+    # None: the company's default (app.modules.settings).
+    mute_mode: Mapped[MuteMode | None] = mapped_column(value_enum(MuteMode, "mute_mode"))
 
 
 class MeetingSession(IdMixin, Model):
@@ -35,6 +41,9 @@ class MeetingSession(IdMixin, Model):
     media_node_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media_nodes.id"))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The room's mode when the session started, then as moderators change it.
+    mute_mode: Mapped[MuteMode] = mapped_column(value_enum(MuteMode, "mute_mode"),
+                                                default=MuteMode.CONVERSATION)
 
     media_node: Mapped[MediaNode | None] = relationship()
 
@@ -50,3 +59,5 @@ class Participant(IdMixin, CreatedMixin, Model):
     role: Mapped[str] = mapped_column(sa.String(20))
     joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A removed participant may join again as someone new, never resume as this one.
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,16 +16,19 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.db import utcnow
 from app.core.security import constant_time_equal, join_token_keys
-from app.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from app.errors import BadRequest, Conflict, Forbidden, Gone, NotFound, Unauthorized
 from app.extensions import db
+from app.modules.hosts.access import Actor, host_in_scope, require_may_manage
 from app.modules.hosts.models import Host, HostRole
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.models import MediaNode
 from app.modules.media_nodes.operations import is_live, least_loaded_node
 from app.modules.meetings.models import MeetingSession, Participant, Room
+from app.modules.settings.operations import room_settings
 from app.modules.tenants.models import Company
 from app.protocol.join_token import (
     DEFAULT_PERMISSIONS,
+    RESUME_CLAIM,
     InvalidJoinToken,
     JoinGrant,
     Permission,
@@ -34,7 +37,8 @@ from app.protocol.join_token import (
     verify,
 )
 from app.protocol.messages import Message
-from app.protocol.node_api import EndSession, EventKind, Kick, NodeEvents
+from app.protocol.node_api import AllowSpeak, EndSession, EventKind, Kick, NodeEvents, SetMuteMode
+from app.protocol.signalling import MuteMode
 
 T = TypeVar("T")
 
@@ -60,16 +64,39 @@ def host_by_access_code(company: Company, access_code: str) -> Host:
     return host
 
 
+def find_personal_room(company: Company, host: Host) -> Room | None:
+    """The host's own room, if it was ever used."""
+    assert host.company_id == company.id
+    return db.session.execute(sa.select(Room).where(Room.host_id == host.id)).scalar()
+
+
 def personal_room(company: Company, host: Host) -> Room:
     """The host's own room, created at its first use."""
-    assert host.company_id == company.id
-    return _get_or_create(
-        lambda: db.session.execute(sa.select(Room).where(Room.host_id == host.id)).scalar(),
-        lambda: Room(company_id=company.id, host_id=host.id))
+    return _get_or_create(lambda: find_personal_room(company, host),
+                          lambda: Room(company_id=company.id, host_id=host.id))
+
+
+def get_room(actor: Actor, host_id: int) -> tuple[Host, Room | None]:
+    """A host's room as the actor may see it (None: never used, so all defaults)."""
+    host = host_in_scope(actor, host_id)
+    return host, find_personal_room(host.company, host)
+
+
+def update_room(actor: Actor, host_id: int, changes: dict[str, Any]) -> tuple[Host, Room]:
+    """Change a host's room rules: the host itself, or whoever may manage it."""
+    host = host_in_scope(actor, host_id)
+    if host.id != actor.host.id:
+        require_may_manage(actor, host)
+    room = personal_room(host.company, host)
+    for key, value in changes.items():
+        setattr(room, key, value)
+    db.session.flush()
+    return host, room
 
 
 def running_session(company: Company, room: Room) -> MeetingSession:
-    """The room's running session, or a new one (starting is idempotent)."""
+    """The room's running session, or a new one under the room's current
+    rules (starting is idempotent)."""
     assert room.company_id == company.id
     return _get_or_create(
         lambda: db.session.execute(
@@ -77,7 +104,8 @@ def running_session(company: Company, room: Room) -> MeetingSession:
             .where(MeetingSession.room_id == room.id, MeetingSession.ended_at.is_(None))
         ).scalar(),
         lambda: MeetingSession(public_id=secrets.token_urlsafe(12), company_id=company.id,
-                               room_id=room.id))
+                               room_id=room.id,
+                               mute_mode=room_settings(company, room).mute_mode))
 
 
 def place_session(company: Company, session: MeetingSession) -> MediaNode:
@@ -101,18 +129,58 @@ def place_session(company: Company, session: MeetingSession) -> MediaNode:
 def join_room(company: Company, host: Host, display_name: str, role: Role) -> JoinTicket:
     """A ticket into the running session of ``host``'s personal room."""
     session = running_session(company, personal_room(company, host))
+    # Placing locks the session row: before the participant's insert, whose
+    # foreign key share-locks it too (two first joins would deadlock).
     node = place_session(company, session)
     participant = Participant(public_id=secrets.token_urlsafe(12), session_id=session.id,
                               display_name=display_name, role=role.value)
     db.session.add(participant)
     db.session.flush()
+    return _ticket(company, session, node, participant)
+
+
+# How long after its token expired a participant may still resume: long
+# enough to ride out a network loss or a media node's failure.
+REJOIN_GRACE_SECONDS = 15 * 60
+
+
+def rejoin_room(company: Company, host: Host, token: str) -> JoinTicket:
+    """A new ticket for the participant whose (recent) join token this is,
+    same name and role, perhaps on another media node: how a page reconnects
+    without asking for PINs again."""
+    grant = _grant(token, expired_for=REJOIN_GRACE_SECONDS)
+    room = find_personal_room(company, host)
+    found = db.session.execute(
+        sa.select(Participant, MeetingSession).join(
+            MeetingSession, Participant.session_id == MeetingSession.id)
+        .where(Participant.public_id == grant.participant_id,
+               MeetingSession.public_id == grant.session_id,
+               MeetingSession.company_id == company.id,
+               MeetingSession.room_id == (room.id if room else None))
+    ).first()
+    if found is None:
+        raise NotFound("This join token is not for this meeting room")
+    participant, session = found
+    if session.ended_at is not None:
+        raise Gone("The meeting has ended")
+    if participant.removed_at is not None:
+        raise Forbidden("A moderator removed you from this meeting")
+    return _ticket(company, session, place_session(company, session), participant,
+                   resuming=participant.joined_at is not None)
+
+
+def _ticket(company: Company, session: MeetingSession, node: MediaNode,
+            participant: Participant, resuming: bool = False) -> JoinTicket:
+    role = Role(participant.role)
     settings = current_app.config["SETTINGS"]
     private_pem, _ = join_token_keys(settings.secret_key, settings.join_token_private_key)
     now = time.time()
     token = sign(JoinGrant(
         session_id=session.public_id, participant_id=participant.public_id,
-        display_name=display_name, role=role, permissions=DEFAULT_PERMISSIONS[role],
-        node_id=node.node_id, extra={"company": str(company.id)}),
+        display_name=participant.display_name, role=role,
+        permissions=DEFAULT_PERMISSIONS[role], node_id=node.node_id,
+        mute_mode=session.mute_mode,
+        extra={"company": str(company.id), RESUME_CLAIM: "1" if resuming else "0"}),
         private_pem, ttl_seconds=settings.join_token_ttl_seconds, now=now)
     return JoinTicket(
         session_id=session.public_id, participant_id=participant.public_id, role=role,
@@ -122,9 +190,11 @@ def join_room(company: Company, host: Host, display_name: str, role: Role) -> Jo
 
 
 def role_for(company: Company, host: Host, caller: Host | None,
-             moderator_pin: str | None) -> Role:
+             moderator_pin: str | None, security_pin: str | None = None) -> Role:
     """Moderator for the room's host, an admin of its company, or the right
-    moderator PIN; a wrong PIN is refused rather than quietly demoted."""
+    moderator PIN; anyone else is an attendee, who must give the room's
+    security PIN when it has one. A wrong PIN is refused, never a quiet
+    demotion."""
     if caller is not None:
         admin = caller.company_id == company.id and caller.role.rank >= HostRole.COMPANY_ADMIN.rank
         reseller_admin = caller.role is HostRole.RESELLER_ADMIN and \
@@ -135,6 +205,12 @@ def role_for(company: Company, host: Host, caller: Host | None,
         if not constant_time_equal(moderator_pin, host.moderator_pin):
             raise Forbidden("Wrong moderator PIN")
         return Role.MODERATOR
+    required = room_settings(company, find_personal_room(company, host)).security_pin
+    if required is not None:
+        if security_pin is None:
+            raise Unauthorized("This meeting asks for its PIN")
+        if not constant_time_equal(security_pin, required):
+            raise Forbidden("Wrong meeting PIN")
     return Role.ATTENDEE
 
 
@@ -174,8 +250,9 @@ MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
 
 
 def moderate(company: Company, session_id: str, token: str | None, command: Message) -> None:
-    """Carry out ``command`` (kick, mute, lock, end) for the moderator whose
-    join token this is; ending also ends the session on the web's side."""
+    """Carry out ``command`` (kick, mute, lock, end, mute mode, allow to
+    speak) for the moderator whose join token this is. The web keeps what
+    outlives the node: the session's end, its mute mode, who was removed."""
     session = db.session.execute(
         sa.select(MeetingSession).where(MeetingSession.public_id == session_id,
                                         MeetingSession.company_id == company.id,
@@ -188,23 +265,35 @@ def moderate(company: Company, session_id: str, token: str | None, command: Mess
         raise NotFound("Nobody has joined this meeting yet")
     if isinstance(command, Kick) and command.participant_id == grant.participant_id:
         raise BadRequest("Leave the meeting instead of removing yourself")
+    if isinstance(command, AllowSpeak) and session.mute_mode is not MuteMode.QA:
+        raise Conflict("Letting someone speak is for q&a mode; switch to it first")
     result = send_control(session.media_node, command)
     if isinstance(command, EndSession):
         session.ended_at = utcnow()
-        db.session.flush()
     elif not result.ok:
         raise NotFound("No such participant in this meeting")
+    elif isinstance(command, SetMuteMode):
+        session.mute_mode = command.mode
+    elif isinstance(command, Kick):
+        db.session.execute(sa.update(Participant).where(
+            Participant.session_id == session.id,
+            Participant.public_id == command.participant_id).values(removed_at=utcnow()))
+    db.session.flush()
 
 
 def _moderator(token: str | None, session_id: str) -> JoinGrant:
     if not token:
         raise Unauthorized("A moderator's join token is required")
-    settings = current_app.config["SETTINGS"]
-    _, public_pem = join_token_keys(settings.secret_key, settings.join_token_private_key)
-    try:
-        grant = verify(token, public_pem, expired_for=MODERATOR_TOKEN_GRACE_SECONDS)
-    except InvalidJoinToken as exc:
-        raise Unauthorized(str(exc)) from exc
+    grant = _grant(token, expired_for=MODERATOR_TOKEN_GRACE_SECONDS)
     if grant.session_id != session_id or not grant.may(Permission.MODERATE):
         raise Forbidden("Only a moderator of this meeting may do this")
     return grant
+
+
+def _grant(token: str, expired_for: int) -> JoinGrant:
+    settings = current_app.config["SETTINGS"]
+    _, public_pem = join_token_keys(settings.secret_key, settings.join_token_private_key)
+    try:
+        return verify(token, public_pem, expired_for=expired_for)
+    except InvalidJoinToken as exc:
+        raise Unauthorized(str(exc)) from exc

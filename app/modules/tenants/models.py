@@ -29,6 +29,8 @@ class Company(IdMixin, CreatedMixin, Model):
     openid_provider: Mapped[bool] = mapped_column(default=False)
     embed_origins: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     branding: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Defaults for the company's meeting rooms (app.modules.settings).
+    meeting_defaults: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     is_admin_company: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
 

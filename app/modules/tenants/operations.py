@@ -16,7 +16,7 @@ from app.modules.hosts.models import HostRole
 from app.modules.tenants.models import Company, Reseller
 
 # Fields a COMPANY_ADMIN may change on its own company; the rest is the reseller's.
-COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding"})
+COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding", "meeting_defaults"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> C
     reseller = Reseller(name=name, domain=domain, branding={})
     company = Company(
         reseller=reseller, subdomain=admin_subdomain, name=name, openid_provider=False,
-        embed_origins=[], branding={}, is_admin_company=True,
+        embed_origins=[], branding={}, meeting_defaults={}, is_admin_company=True,
     )
     db.session.add_all([reseller, company])
     db.session.flush()
@@ -84,6 +84,7 @@ def create_company(actor: Actor, data: dict[str, Any]) -> Company:
         openid_provider=data["openid_provider"], custom_domain=data.get("custom_domain"),
         embed_origins=[normalize_origin(o) for o in data.get("embed_origins", [])],
         branding=data.get("branding", {}),
+        meeting_defaults=data.get("meeting_defaults", {}),
     )
     _check_names_free(company)
     db.session.add(company)

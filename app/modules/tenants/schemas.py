@@ -10,6 +10,7 @@ from app.core.schemas import (
     subdomain_field,
     validate_origin,
 )
+from app.modules.settings.schemas import MeetingDefaultsSchema
 
 _name = fields.String(validate=validate.Length(1, 200))
 _origins = fields.List(fields.String(validate=validate_origin), validate=validate.Length(max=50))
@@ -22,6 +23,7 @@ class CompanyCreateSchema(StrictSchema):
     custom_domain = host_name_field(allow_none=True)
     embed_origins = _origins
     branding = fields.Nested(BrandingSchema)
+    meeting_defaults = fields.Nested(MeetingDefaultsSchema)
 
 
 class CompanyIdSchema(StrictSchema):
@@ -35,6 +37,7 @@ class CompanyUpdateSchema(CompanyIdSchema):
     custom_domain = host_name_field(allow_none=True)
     embed_origins = _origins
     branding = fields.Nested(BrandingSchema)
+    meeting_defaults = fields.Nested(MeetingDefaultsSchema)
 
 
 class CompanyListSchema(PageSchema):
@@ -50,6 +53,7 @@ class CompanySchema(Schema):
     openid_provider = fields.Boolean()
     embed_origins = fields.List(fields.String())
     branding = fields.Nested(BrandingSchema)
+    meeting_defaults = fields.Nested(MeetingDefaultsSchema)
     is_admin_company = fields.Boolean()
     created_at = fields.DateTime()
 

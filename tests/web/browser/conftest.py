@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,9 +47,21 @@ def netns() -> Iterator[Netns]:
 class Platform:
     web_port: int
     address: str
+    media_node_secret: str
+    nodes: list[NodeProcess] = field(default_factory=list)
 
     def url(self, host_name: str, path: str) -> str:
         return f"http://{host_name}:{self.web_port}{path}"
+
+    def start_node(self, node_id: str) -> NodeProcess:
+        """One more media node on the veth address, registered with the web."""
+        node = NodeProcess(new_keys(), node_id,
+                           WEB_URL=f"http://{self.address}:{self.web_port}",
+                           MEDIA_NODE_SECRET=self.media_node_secret,
+                           SFU_JOIN_TOKEN_PUBLIC_KEY="", SFU_LISTEN_HOST=self.address,
+                           SFU_ICE_ADDRESSES=self.address, health_host=self.address)
+        self.nodes.append(node)
+        return node
 
 
 @pytest.fixture(scope="module")
@@ -60,17 +72,13 @@ def platform(settings, netns: Netns) -> Iterator[Platform]:
     env = settings_env(settings, PUBLIC_SCHEME="http", PUBLIC_PORT=str(port),
                        MEDIA_NODE_HEARTBEAT_SECONDS="1")
     web = confera("web", "--host", netns.host_address, "--port", str(port), env=env)
-    node = None
+    running = Platform(port, netns.host_address, settings.media_node_secret)
     try:
         wait_for_http(web_url + "/enterprise_api/openapi.json", "x")
-        node = NodeProcess(new_keys(), "browser-node", WEB_URL=web_url,
-                           MEDIA_NODE_SECRET=settings.media_node_secret,
-                           SFU_JOIN_TOKEN_PUBLIC_KEY="", SFU_LISTEN_HOST=netns.host_address,
-                           SFU_ICE_ADDRESSES=netns.host_address,
-                           health_host=netns.host_address)
-        yield Platform(port, netns.host_address)
+        running.start_node("browser-node")
+        yield running
     finally:
-        if node is not None:
+        for node in running.nodes:
             node.stop()
         web.terminate()
         web.wait(timeout=15)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
+
+from app.extensions import db
+from app.modules.meetings.models import MeetingSession, Participant
+from app.protocol.signalling import MuteMode
 
 PIN = "4321"
 
@@ -26,7 +33,12 @@ def open_room(browser: Browser, url: str, name: str, pin: str = "") -> Page:
     return page
 
 
-def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, room):
+def session_row(app) -> MeetingSession:
+    with app.app_context():
+        return db.session.execute(sa.select(MeetingSession)).scalar_one()
+
+
+def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, room, app):
     host = open_room(browser, room, "Host", PIN)
     guest = open_room(browser, room, "Guest")
     late = None
@@ -39,6 +51,11 @@ def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, r
         host.locator("#people li", has_text="Guest").locator(".remove").click()
         expect(guest.locator("#ended-text")).to_have_text("You were removed from the meeting.")
         expect(host.locator("#people li")).to_have_count(1)
+        with app.app_context():  # the web remembers: no resuming as this participant
+            removed = db.session.execute(
+                sa.select(Participant.display_name).where(Participant.removed_at.is_not(None))
+            ).scalars().all()
+        assert removed == ["Guest"]
 
         host.click("#lock")
         expect(host.locator("#status")).to_have_text("The meeting is locked.")
@@ -60,3 +77,92 @@ def test_a_wrong_moderator_pin_is_refused(browser, room):
         expect(page.locator("#room")).to_be_hidden()
     finally:
         page.close()
+
+
+@pytest.fixture
+def pin_room(platform, make_reseller, make_company, make_host, api, token_for):
+    reseller = make_reseller()
+    company = make_company(reseller)
+    host = make_host(company, moderator_pin=PIN)
+    answer = api("room/update", company["host_name"], token_for(reseller["admin"]),
+                 host_id=host["id"], security_pin="2468")
+    assert answer.status_code == 200, answer.json
+    return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
+
+
+def open_pin_room(browser: Browser, url: str, name: str, meeting_pin: str) -> Page:
+    page = browser.new_page()
+    page.goto(url)
+    page.fill("#display-name", name)
+    page.fill("#security-pin", meeting_pin)
+    page.click("#join")
+    return page
+
+
+def test_the_meeting_pin_is_asked_and_checked(browser, pin_room):
+    wrong = open_pin_room(browser, pin_room, "Mallory", "1111")
+    right = open_pin_room(browser, pin_room, "Ann", "2468")
+    try:
+        expect(wrong.locator("#join-error")).to_have_text("Wrong meeting PIN")
+        expect(wrong.locator("#room")).to_be_hidden()
+        expect(right.locator("#room")).to_be_visible(timeout=10_000)
+    finally:
+        wrong.close()
+        right.close()
+
+
+def test_presentation_mode_keeps_attendees_muted(browser, room, app):
+    host = open_room(browser, room, "Host", PIN)
+    guest = open_room(browser, room, "Guest")
+    try:
+        expect(guest.locator("#room")).to_be_visible(timeout=10_000)
+        expect(guest.locator("#mic")).to_be_enabled()
+        expect(host.locator("#people li")).to_have_count(2, timeout=10_000)
+        host.select_option("#mute-mode", "presentation")
+        expect(guest.locator("#status")).to_have_text(
+            "Presentation: only moderators may speak.")
+        expect(guest.locator("#mic")).to_be_disabled()
+        expect(guest.locator("#mic")).to_have_attribute("aria-pressed", "true")
+        assert session_row(app).mute_mode is MuteMode.PRESENTATION  # for the next node too
+        # A tampered page gets past the button, not past the node.
+        guest.evaluate("document.getElementById('mic').disabled = false")
+        guest.click("#mic")
+        expect(guest.locator("#status")).to_contain_text("only moderators may speak")
+        expect(host.locator("#mic")).to_be_enabled()
+
+        late = open_room(browser, room, "Late")  # a new session member learns the mode
+        try:
+            expect(late.locator("#room")).to_be_visible(timeout=10_000)
+            expect(late.locator("#mic")).to_be_disabled()
+        finally:
+            late.close()
+        host.select_option("#mute-mode", "conversation")
+        expect(guest.locator("#mic")).to_be_enabled()
+    finally:
+        host.close()
+        guest.close()
+
+
+def test_in_q_and_a_a_raised_hand_is_let_speak(browser, room):
+    host = open_room(browser, room, "Host", PIN)
+    guest = open_room(browser, room, "Guest")
+    try:
+        expect(guest.locator("#room")).to_be_visible(timeout=10_000)
+        expect(host.locator("#people li")).to_have_count(2, timeout=10_000)
+        host.select_option("#mute-mode", "qa")
+        expect(guest.locator("#mic")).to_be_disabled()
+        guest.click("#hand")
+        guest_item = host.locator("#people li", has_text="Guest")
+        expect(guest_item).to_have_class(re.compile("hand-raised"))
+        guest_item.locator(".allow-speak").click()
+        expect(guest.locator("#mic")).to_be_enabled()
+        expect(guest.locator("#hand")).to_have_attribute("aria-pressed", "false")
+        expect(guest_item).not_to_have_class(re.compile("hand-raised"))
+        guest.click("#mic")
+        expect(guest.locator("#mic")).to_have_attribute("aria-pressed", "false")
+        guest_item.locator(".allow-speak").click()  # and take it back
+        expect(guest.locator("#mic")).to_be_disabled()
+        expect(guest.locator("#mic")).to_have_attribute("aria-pressed", "true")
+    finally:
+        host.close()
+        guest.close()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
+
+from app.extensions import db
+from app.modules.tenants.models import Company
 
 REMOTE_VIDEO_PLAYS = """async () => {
   const video = document.querySelector('.tile:not(.self) video');
@@ -107,3 +111,92 @@ def test_url_parameters_join_at_once_in_a_strip_with_controls_hidden(browser: Br
     finally:
         ann.close()
         bob.close()
+
+
+SCREEN_PLAYS = """async () => {
+  const video = document.querySelector('.tile.screen:not([hidden]) video');
+  if (!video || video.videoWidth !== 1280) return false;
+  const before = video.currentTime;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return video.currentTime > before;
+}"""
+
+
+def test_a_shared_screen_shows_as_its_own_tile_until_sharing_stops(browser: Browser, room,
+                                                                    artifacts):
+    ann, bob = browser.new_page(), browser.new_page()
+    try:
+        join(ann, room["url"], "Ann")
+        join(bob, room["url"], "Bob")
+        wait_true(bob, REMOTE_VIDEO_PLAYS)
+        ann.click("#screen")  # Chromium's fake capture: a 1280x720 screen
+        expect(ann.locator("#screen")).to_have_attribute("aria-pressed", "true")
+        wait_true(bob, SCREEN_PLAYS)
+        expect(bob.locator(".tile.screen .name")).to_have_text("Ann's screen")
+        bob.screenshot(path=str(artifacts / "meeting-screen-share.png"))
+        ann.click("#screen")
+        expect(bob.locator(".tile.screen")).to_be_hidden()
+        ann.click("#screen")  # again: the same slot carries the new capture
+        wait_true(bob, SCREEN_PLAYS)
+        wait_true(bob, REMOTE_VIDEO_PLAYS)  # the camera went on all along
+    finally:
+        ann.close()
+        bob.close()
+
+
+def test_switching_camera_mid_call_keeps_the_others_picture(browser: Browser, room):
+    ann, bob = browser.new_page(), browser.new_page()
+    try:
+        join(ann, room["url"], "Ann")
+        join(bob, room["url"], "Bob")
+        wait_true(bob, REMOTE_VIDEO_PLAYS)
+        cameras = ann.locator("#camera-switch option")
+        expect(cameras).to_have_count(2)
+        ann.click("#devices")
+        ann.select_option("#camera-switch", index=1)
+        second = cameras.nth(1).get_attribute("value")
+        ann.wait_for_function(
+            """(id) => document.querySelector('.tile.self video').srcObject
+                 .getVideoTracks()[0].getSettings().deviceId === id""", arg=second)
+        ann.click("#device-dialog button")
+        wait_true(bob, REMOTE_VIDEO_PLAYS)
+        microphones = ann.locator("#microphone-switch option")
+        assert microphones.count() >= 2
+        ann.click("#devices")
+        ann.select_option("#microphone-switch", index=1)
+        ann.click("#device-dialog button")
+        wait_true(bob, REMOTE_AUDIO_FLOWS)
+    finally:
+        ann.close()
+        bob.close()
+
+
+def test_the_page_speaks_the_language_asked_for(browser: Browser, room):
+    page = browser.new_page()
+    try:
+        page.goto(room["url"] + "?lang=de")
+        expect(page.locator("#join")).to_have_text("Beitreten")
+        expect(page.locator("html")).to_have_attribute("lang", "de")
+        page.goto(room["url"] + "?lang=klingon")
+        expect(page.locator("#join")).to_have_text("Join")
+    finally:
+        page.close()
+
+
+def test_after_the_call_the_page_goes_to_the_companys_after_call_url(browser: Browser, app,
+                                                                      room, site):
+    served, root = site
+    (root / "thanks.html").write_text("<!doctype html><title>Thanks</title><p>Thank you!")
+    thanks = f"http://shop.localhost:{served.port}/thanks.html"
+    with app.app_context():
+        db.session.execute(sa.update(Company).where(Company.id == room["company"]["id"])
+                           .values(meeting_defaults={"after_call_url": thanks}))
+        db.session.commit()
+    page = browser.new_page()
+    try:
+        join(page, room["url"], "Ann")
+        page.click("#leave")
+        page.wait_for_url(thanks, timeout=10_000)
+        expect(page.locator("p")).to_have_text("Thank you!")
+    finally:
+        page.close()

@@ -1,0 +1,45 @@
+"""A media node goes away mid-call: the pages find the meeting again, on
+another node, as the same people."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.web.browser.test_meeting_page import REMOTE_VIDEO_PLAYS, join, wait_true
+
+
+@pytest.fixture
+def room(platform, make_reseller, make_company, make_host):
+    company = make_company(make_reseller())
+    host = make_host(company)
+    return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
+
+
+def test_the_call_survives_its_media_node_stopping(browser: Browser, platform, room):
+    ann, bob = browser.new_page(), browser.new_page()
+    events: list[str] = []
+    ann.on("console", lambda message: events.append(message.text))
+    try:
+        join(ann, room, "Ann")
+        join(bob, room, "Bob")
+        for page in (ann, bob):
+            wait_true(page, REMOTE_VIDEO_PLAYS)
+        ann.click("#hand")
+        ann.click("#mic")  # muted before: muted after
+        [first] = platform.nodes
+        platform.start_node("browser-node-2")
+        first.stop()  # draining: it tells the web, then closes every call with 1001
+
+        for page in (ann, bob):
+            expect(page.locator("#status")).to_have_text("Reconnected.", timeout=30_000)
+            wait_true(page, REMOTE_VIDEO_PLAYS)
+            expect(page.locator(".tile .name")).to_have_count(2)
+            expect(page.locator("#people li")).to_have_count(2)
+        expect(bob.locator(".tile.hand-raised .name")).to_have_text("Ann")
+        expect(ann.locator("#mic")).to_have_attribute("aria-pressed", "true")
+        bob.click("#leave")
+        expect(ann.locator(".tile")).to_have_count(1)
+    finally:
+        ann.close()
+        bob.close()
