@@ -66,9 +66,11 @@ class JoinGrant:
     permissions: frozenset[Permission]
     node_id: str
     expires_at: int = 0  # unix seconds; set by ``sign``
-    # The session's mode when the token was signed; the node adopts it when
-    # the session opens there, and moderators change it through the web.
+    # The session's state when the token was signed; the node adopts it when
+    # the session opens there (say, after another node died), and moderators
+    # change it through the web.
     mute_mode: MuteMode = MuteMode.CONVERSATION
+    locked: bool = False
     extra: dict[str, str] = field(default_factory=dict)  # e.g. company, room
 
     def may(self, permission: Permission) -> bool:
@@ -83,7 +85,7 @@ def sign(grant: JoinGrant, private_key_pem: str, ttl_seconds: int = DEFAULT_TTL_
         "sub": grant.participant_id, "sid": grant.session_id, "node": grant.node_id,
         "name": grant.display_name, "role": grant.role.value,
         "perms": sorted(p.value for p in grant.permissions), "ext": grant.extra,
-        "mute": grant.mute_mode.value,
+        "mute": grant.mute_mode.value, "locked": grant.locked,
     }
     return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
 
@@ -106,6 +108,7 @@ def verify(token: str, public_key_pem: str, expired_for: int = 0) -> JoinGrant:
             permissions=frozenset(Permission(p) for p in claims["perms"]),
             node_id=str(claims["node"]), expires_at=int(claims["exp"]),
             mute_mode=MuteMode(claims.get("mute", MuteMode.CONVERSATION)),
+            locked=claims.get("locked") is True,
             extra={str(k): str(v) for k, v in dict(claims.get("ext") or {}).items()},
         )
     except jwt.ExpiredSignatureError as exc:

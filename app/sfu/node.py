@@ -59,14 +59,14 @@ class Node:
     def is_ended(self, session_id: str) -> bool:
         return self._ended.get(session_id, 0) > time.time()
 
-    def room(self, session_id: str, mute_mode: MuteMode = MuteMode.CONVERSATION) -> Room:
-        """The session's room; ``mute_mode`` is the mode of a room created now
-        (the web's view when it signed the joiner's token). Later joins do not
-        change it: the web changes it with SetMuteMode."""
-        room = self.rooms.get(session_id)
+    def room(self, grant: JoinGrant) -> Room:
+        """The room of the grant's session. A room opened now takes the
+        session's state from the grant (the web's view when it signed it);
+        later joins do not change it: the web does, through control commands."""
+        room = self.rooms.get(grant.session_id)
         if room is None or room.closed:
-            room = Room(session_id, self, mute_mode)
-            self.rooms[session_id] = room
+            room = Room(grant.session_id, self, grant.mute_mode, grant.locked)
+            self.rooms[grant.session_id] = room
         return room
 
     def forget_room(self, room: Room) -> None:

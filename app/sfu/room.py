@@ -45,12 +45,12 @@ class WrongMuteMode(Exception):
 
 class Room:
     def __init__(self, session_id: str, node: Node,
-                 mute_mode: sig.MuteMode = sig.MuteMode.CONVERSATION):
+                 mute_mode: sig.MuteMode = sig.MuteMode.CONVERSATION, locked: bool = False):
         self.session_id = session_id
         self.node = node
         self.participants: dict[str, Participant] = {}
         self.publications: dict[str, Publication] = {}
-        self.locked = False
+        self.locked = locked
         self.mute_mode = mute_mode
         # By participant id, not connection: a reconnect keeps both.
         self.allowed_speakers: set[str] = set()  # in q&a mode

@@ -64,9 +64,15 @@ async def _admit(node: Node, session_id: str, ws: web.WebSocketResponse) -> Part
         raise Refused(sig.CloseCode.GOING_AWAY, "this node is shutting down")
     if node.is_ended(session_id):
         raise Refused(sig.CloseCode.SESSION_ENDED, "the session has ended")
-    room = node.room(session_id, grant.mute_mode)
+    room = node.room(grant)
     participant = Participant(grant, ws, room, node.settings)
-    room.admit(participant)
+    try:
+        room.admit(participant)
+    except Refused:
+        await participant.pc.close()
+        if not room.participants:
+            await room.close()  # opened for this join only: nothing to keep
+        raise
     return participant
 
 

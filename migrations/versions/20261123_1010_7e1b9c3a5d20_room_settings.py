@@ -1,4 +1,4 @@
-"""Room settings (attendee PIN, mute mode), the session's mute mode, removed
+"""Room settings (attendee PIN, mute mode), the session's mute mode and lock, removed
 participants, and the company's meeting defaults.
 
 Revision ID: 7e1b9c3a5d20
@@ -31,6 +31,8 @@ def upgrade() -> None:
     with op.batch_alter_table("meeting_sessions") as batch:
         batch.add_column(sa.Column("mute_mode", _mute_mode(), nullable=False,
                                    server_default="conversation"))
+        batch.add_column(sa.Column("locked", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
     with op.batch_alter_table("participants") as batch:
         batch.add_column(sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("companies") as batch:
@@ -48,5 +50,4 @@ def downgrade() -> None:
             # SQLite's table copy would keep the check on the dropped column.
             batch.drop_constraint(op.f(f"ck_{table}_mute_mode"), type_="check")
             batch.drop_column("mute_mode")
-            if table != "meeting_sessions":
-                batch.drop_column("security_pin")
+            batch.drop_column("security_pin" if table == "rooms" else "locked")

@@ -117,12 +117,13 @@ def grant(keys: Keys, node: NodeProcess) -> Callable[..., tuple[str, str]]:
              now: float | None = None, node_id: str | None = None,
              private_pem: str | None = None,
              mute_mode: MuteMode = MuteMode.CONVERSATION,
-             extra: dict[str, str] | None = None) -> tuple[str, str]:
+             extra: dict[str, str] | None = None, locked: bool = False) -> tuple[str, str]:
         token = sign(JoinGrant(
             session_id=session_id, participant_id=participant_id or uuid.uuid4().hex[:12],
             display_name=name, role=role,
             permissions=DEFAULT_PERMISSIONS[role] if permissions is None else permissions,
-            node_id=node_id or node.node_id, mute_mode=mute_mode, extra=extra or {}),
+            node_id=node_id or node.node_id, mute_mode=mute_mode, extra=extra or {},
+            locked=locked),
             private_pem or keys.private_pem, ttl_seconds=ttl, now=now)
         return node.ws_url(session_id), token
 

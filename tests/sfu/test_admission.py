@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import pytest
 
 from app.protocol import signalling as sig
-from app.protocol.join_token import Role
+from app.protocol.join_token import DEFAULT_PERMISSIONS, JoinGrant, Role, sign
 from tests.sfu.client import NodeClient
-from tests.sfu.conftest import new_keys, new_session, run
+from tests.sfu.conftest import NodeProcess, new_keys, new_session, run
 
 CLOSE = sig.CloseCode
 
@@ -141,3 +142,29 @@ def test_talking_is_detected_from_audio_levels_without_decoding(node, grant):
             await asyncio.gather(listener.close(), speaker.close())
 
     run(scenario())
+
+
+def test_a_full_node_refuses_newcomers_and_keeps_no_room_for_them(keys):
+    full = NodeProcess(keys, "full-node", SFU_MAX_PARTICIPANTS="1")
+
+    def grant(session: str) -> tuple[str, str]:
+        return full.ws_url(session), sign(JoinGrant(
+            session_id=session, participant_id=uuid.uuid4().hex[:12], display_name="T",
+            role=Role.ATTENDEE, permissions=DEFAULT_PERMISSIONS[Role.ATTENDEE],
+            node_id="full-node"), keys.private_pem)
+
+    async def scenario() -> None:
+        first = NodeClient(*grant(new_session()))
+        await first.connect()
+        await first.wait_for(sig.Joined)
+        try:
+            code, reason = await closed_with(*grant(new_session()))
+            assert (code, reason) == (CLOSE.FULL, "this node is full")
+            assert full.health()["load"]["sessions"] == 1  # the refused one left nothing
+        finally:
+            await first.close()
+
+    try:
+        run(scenario())
+    finally:
+        full.stop()

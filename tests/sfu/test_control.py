@@ -93,6 +93,23 @@ def test_a_locked_session_admits_moderators_and_resuming_participants_only(node,
     run(scenario())
 
 
+def test_a_session_opened_here_locked_stays_locked(node, grant):
+    """The web's token says the session was locked (on a node that died): the
+    new node keeps it so."""
+    async def scenario() -> None:
+        session = new_session()
+        moderator = await joined(*grant(session, role=Role.MODERATOR, locked=True))
+        try:
+            refused = NodeClient(*grant(session))
+            await refused.connect()
+            assert await refused.wait_closed() == CLOSE.LOCKED
+            await refused.close()
+        finally:
+            await moderator.close()
+
+    run(scenario())
+
+
 def test_a_moderator_mute_reaches_everyone(node, grant):
     from tests.sfu.media import ToneAudio
 

@@ -44,6 +44,7 @@ class MeetingSession(IdMixin, Model):
     # The room's mode when the session started, then as moderators change it.
     mute_mode: Mapped[MuteMode] = mapped_column(value_enum(MuteMode, "mute_mode"),
                                                 default=MuteMode.CONVERSATION)
+    locked: Mapped[bool] = mapped_column(default=False)
 
     media_node: Mapped[MediaNode | None] = relationship()
 

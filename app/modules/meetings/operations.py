@@ -37,7 +37,15 @@ from app.protocol.join_token import (
     verify,
 )
 from app.protocol.messages import Message
-from app.protocol.node_api import AllowSpeak, EndSession, EventKind, Kick, NodeEvents, SetMuteMode
+from app.protocol.node_api import (
+    AllowSpeak,
+    EndSession,
+    EventKind,
+    Kick,
+    LockSession,
+    NodeEvents,
+    SetMuteMode,
+)
 from app.protocol.signalling import MuteMode
 
 T = TypeVar("T")
@@ -179,7 +187,7 @@ def _ticket(company: Company, session: MeetingSession, node: MediaNode,
         session_id=session.public_id, participant_id=participant.public_id,
         display_name=participant.display_name, role=role,
         permissions=DEFAULT_PERMISSIONS[role], node_id=node.node_id,
-        mute_mode=session.mute_mode,
+        mute_mode=session.mute_mode, locked=session.locked,
         extra={"company": str(company.id), RESUME_CLAIM: "1" if resuming else "0"}),
         private_pem, ttl_seconds=settings.join_token_ttl_seconds, now=now)
     return JoinTicket(
@@ -252,7 +260,7 @@ MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
 def moderate(company: Company, session_id: str, token: str | None, command: Message) -> None:
     """Carry out ``command`` (kick, mute, lock, end, mute mode, allow to
     speak) for the moderator whose join token this is. The web keeps what
-    outlives the node: the session's end, its mute mode, who was removed."""
+    outlives the node: the session's end, mute mode and lock, who was removed."""
     session = db.session.execute(
         sa.select(MeetingSession).where(MeetingSession.public_id == session_id,
                                         MeetingSession.company_id == company.id,
@@ -274,6 +282,8 @@ def moderate(company: Company, session_id: str, token: str | None, command: Mess
         raise NotFound("No such participant in this meeting")
     elif isinstance(command, SetMuteMode):
         session.mute_mode = command.mode
+    elif isinstance(command, LockSession):
+        session.locked = command.locked
     elif isinstance(command, Kick):
         db.session.execute(sa.update(Participant).where(
             Participant.session_id == session.id,

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.extensions import db
 from app.modules.meetings.models import MeetingSession, Participant
 from app.protocol.signalling import MuteMode
+from tests.pool import wait_until
 
 PIN = "4321"
 
@@ -33,6 +34,14 @@ def open_room(browser: Browser, url: str, name: str, pin: str = "") -> Page:
     return page
 
 
+def removed(app) -> list[str]:
+    """Who may not resume (the web commits the kick as the page reacts to it)."""
+    with app.app_context():
+        return list(db.session.execute(
+            sa.select(Participant.display_name).where(Participant.removed_at.is_not(None))
+        ).scalars())
+
+
 def session_row(app) -> MeetingSession:
     with app.app_context():
         return db.session.execute(sa.select(MeetingSession)).scalar_one()
@@ -51,11 +60,7 @@ def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, r
         host.locator("#people li", has_text="Guest").locator(".remove").click()
         expect(guest.locator("#ended-text")).to_have_text("You were removed from the meeting.")
         expect(host.locator("#people li")).to_have_count(1)
-        with app.app_context():  # the web remembers: no resuming as this participant
-            removed = db.session.execute(
-                sa.select(Participant.display_name).where(Participant.removed_at.is_not(None))
-            ).scalars().all()
-        assert removed == ["Guest"]
+        wait_until(lambda: removed(app) == ["Guest"], "the web remembers who was removed")
 
         host.click("#lock")
         expect(host.locator("#status")).to_have_text("The meeting is locked.")
@@ -123,7 +128,8 @@ def test_presentation_mode_keeps_attendees_muted(browser, room, app):
             "Presentation: only moderators may speak.")
         expect(guest.locator("#mic")).to_be_disabled()
         expect(guest.locator("#mic")).to_have_attribute("aria-pressed", "true")
-        assert session_row(app).mute_mode is MuteMode.PRESENTATION  # for the next node too
+        wait_until(lambda: session_row(app).mute_mode is MuteMode.PRESENTATION,
+                   "the web keeps the mode for the session's next node")
         # A tampered page gets past the button, not past the node.
         guest.evaluate("document.getElementById('mic').disabled = false")
         guest.click("#mic")

@@ -8,25 +8,33 @@ from playwright.sync_api import Browser, expect
 
 from tests.web.browser.test_meeting_page import REMOTE_VIDEO_PLAYS, join, wait_true
 
+PIN = "4321"
+
 
 @pytest.fixture
 def room(platform, make_reseller, make_company, make_host):
     company = make_company(make_reseller())
-    host = make_host(company)
+    host = make_host(company, moderator_pin=PIN)
     return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
 
 
 def test_the_call_survives_its_media_node_stopping(browser: Browser, platform, room):
     ann, bob = browser.new_page(), browser.new_page()
-    events: list[str] = []
-    ann.on("console", lambda message: events.append(message.text))
+    late = None
     try:
-        join(ann, room, "Ann")
+        ann.goto(room)
+        ann.fill("#display-name", "Ann")
+        ann.click("summary")
+        ann.fill("#moderator-pin", PIN)
+        ann.click("#join")
+        expect(ann.locator("#moderator-controls")).to_be_visible(timeout=10_000)
         join(bob, room, "Bob")
         for page in (ann, bob):
             wait_true(page, REMOTE_VIDEO_PLAYS)
         ann.click("#hand")
         ann.click("#mic")  # muted before: muted after
+        ann.click("#lock")  # locked before: locked after, on the next node too
+        expect(bob.locator("#status")).to_have_text("The meeting is locked.")
         [first] = platform.nodes
         platform.start_node("browser-node-2")
         first.stop()  # draining: it tells the web, then closes every call with 1001
@@ -38,8 +46,14 @@ def test_the_call_survives_its_media_node_stopping(browser: Browser, platform, r
             expect(page.locator("#people li")).to_have_count(2)
         expect(bob.locator(".tile.hand-raised .name")).to_have_text("Ann")
         expect(ann.locator("#mic")).to_have_attribute("aria-pressed", "true")
+        late = browser.new_page()
+        late.goto(room)
+        late.fill("#display-name", "Late")
+        late.click("#join")
+        expect(late.locator("#ended-text")).to_have_text("The meeting is locked.")
         bob.click("#leave")
         expect(ann.locator(".tile")).to_have_count(1)
     finally:
-        ann.close()
-        bob.close()
+        for page in (ann, bob, late):
+            if page is not None:
+                page.close()
