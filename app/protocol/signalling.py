@@ -153,6 +153,7 @@ class Joined(Message):
     tracks: list[TrackInfo]
     permissions: list[str]
     mute_mode: MuteMode = MuteMode.CONVERSATION
+    locked: bool = False
 
 
 @dataclass

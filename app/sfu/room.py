@@ -120,7 +120,7 @@ class Room:
         participant.send(sig.Joined(
             session_id=self.session_id, me=participant.info, participants=self.visible(),
             tracks=self.track_infos(), permissions=sorted(participant.grant.permissions),
-            mute_mode=self.mute_mode))
+            mute_mode=self.mute_mode, locked=self.locked))
         if participant.may(Permission.SUBSCRIBE):
             for publication in self.publications.values():
                 if publication.participant_id != participant.id:

@@ -123,6 +123,7 @@ function onJoined(joined) {
     mine.tile.classList.add('self');
   }
   setMuteMode(joined.mute_mode, false);
+  setPressed('lock', joined.locked);
   state.lostAt = null;
   if (reconnected) {
     showStatus(t('status_reconnected'));

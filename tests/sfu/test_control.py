@@ -100,6 +100,7 @@ def test_a_session_opened_here_locked_stays_locked(node, grant):
         session = new_session()
         moderator = await joined(*grant(session, role=Role.MODERATOR, locked=True))
         try:
+            assert (await moderator.wait_for(sig.Joined)).locked
             refused = NodeClient(*grant(session))
             await refused.connect()
             assert await refused.wait_closed() == CLOSE.LOCKED
