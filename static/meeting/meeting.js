@@ -44,7 +44,7 @@ async function preview() {
     showError(t('status_no_devices', { message: error.message }));
   }
   $('preview').srcObject = local;
-  await listDevices(local);
+  listDevices(local); // the selects may fill in after the join starts
 }
 
 function showError(text) {
@@ -68,14 +68,16 @@ async function requestTicket(request) {
 }
 
 async function join() {
-  await devicesReady; // a quick click must not join without camera and microphone
   const request = { display_name: $('display-name').value.trim() || t('guest') };
   const moderatorPin = $('moderator-pin').value.trim();
   if (moderatorPin) request.moderator_pin = moderatorPin;
   if ($('security-pin') && $('security-pin').value.trim()) {
     request.security_pin = $('security-pin').value.trim();
   }
-  connect(await requestTicket(request));
+  // The web's answer and the camera come in parallel; a quick click must
+  // not join without camera and microphone.
+  const [ticketForUs] = await Promise.all([requestTicket(request), devicesReady]);
+  connect(ticketForUs);
 }
 
 function connect(newTicket) {
