@@ -63,6 +63,8 @@ class Settings:
     media_node_heartbeat_seconds: float = 5.0
     media_node_dead_after_seconds: float = 15.0
     join_token_ttl_seconds: int = 120
+    # How long a meeting page tries to get back in after losing its connection.
+    meeting_reconnect_seconds: int = 30
     join_token_private_key: str = ""  # PEM (ES256); empty: derived from SECRET_KEY
     ice_servers: str = ""  # stun:/turn: URLs handed to clients, comma-separated
 
@@ -92,6 +94,8 @@ class Settings:
         if self.media_node_dead_after_seconds <= self.media_node_heartbeat_seconds:
             raise ConfigError("MEDIA_NODE_DEAD_AFTER_SECONDS must exceed "
                               "MEDIA_NODE_HEARTBEAT_SECONDS")
+        if self.meeting_reconnect_seconds < 1:
+            raise ConfigError("MEETING_RECONNECT_SECONDS must be at least 1")
         if len(self.secret_key) < 16:
             raise ConfigError("SECRET_KEY must be at least 16 characters")
         if self.join_token_private_key:

@@ -41,6 +41,7 @@ def test_environment_overrides_defaults():
     ({"SMTP_URL": "http://mail"}, "SMTP_URL"),
     ({"STORAGE_URL": "gs://bucket"}, "STORAGE_URL"),
     ({"CONFERA_ENV": "staging"}, "CONFERA_ENV"),
+    ({"MEETING_RECONNECT_SECONDS": "0"}, "MEETING_RECONNECT_SECONDS"),
 ])
 def test_bad_settings_stop_the_start(environ, message):
     with pytest.raises(ConfigError, match=message):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Response, make_response, render_template, request
+from flask import Response, current_app, make_response, render_template, request
 
 from app.modules.meetings.operations import find_personal_room, host_by_access_code
 from app.modules.settings.operations import page_settings
@@ -18,7 +18,9 @@ def meeting_page(access_code: str) -> Response:
     tenant = page_tenant()
     host = host_by_access_code(tenant, access_code)
     page = page_settings(tenant, find_personal_room(tenant, host), request.args)
+    reconnect_seconds = current_app.config["SETTINGS"].meeting_reconnect_seconds
     config = {"access_code": access_code, "host_name": host.name,
+              "reconnect_seconds": reconnect_seconds,
               "embed_origins": list(tenant.embed_origins), **asdict(page)}
     response = make_response(render_template("web/meeting.html", config=config, page=page))
     response.headers["Content-Security-Policy"] = frame_ancestors(tenant)

@@ -8,7 +8,6 @@ import { chooseDevice, listDevices, openDevices } from './devices.js';
 
 const config = JSON.parse(document.getElementById('meeting-config').textContent);
 const $ = (id) => document.getElementById(id);
-const RECONNECT_SECONDS = 30; // then give up: reason 'timeout'
 const RECONNECT_CODES = new Set([1001, 1006, 1011, 4001, 4011]);
 const people = new Map(); // participant_id -> {info, tile, video, item, stream, screen}
 const state = {
@@ -352,7 +351,7 @@ async function onClosed({ code, reason }) {
 async function reconnect() {
   showStatus(t('status_reconnecting'));
   state.lostAt = state.lostAt || Date.now(); // one deadline, however many tries fail
-  const deadline = state.lostAt + RECONNECT_SECONDS * 1000;
+  const deadline = state.lostAt + config.reconnect_seconds * 1000; // then: 'timeout'
   for (let delay = 500; Date.now() < deadline; delay = Math.min(delay * 2, 4000)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     try {

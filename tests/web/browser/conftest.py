@@ -65,12 +65,14 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-def platform(settings, netns: Netns) -> Iterator[Platform]:
-    """`confera web` and one `confera sfu`, both on the veth address."""
+def platform(request: pytest.FixtureRequest, settings, netns: Netns) -> Iterator[Platform]:
+    """`confera web` and one `confera sfu`, both on the veth address; a test
+    module's ``WEB_ENV`` adds settings of its own."""
     port = free_port()
     web_url = f"http://{netns.host_address}:{port}"
     env = settings_env(settings, PUBLIC_SCHEME="http", PUBLIC_PORT=str(port),
-                       MEDIA_NODE_HEARTBEAT_SECONDS="1")
+                       MEDIA_NODE_HEARTBEAT_SECONDS="1",
+                       **getattr(request.module, "WEB_ENV", {}))
     web = confera("web", "--host", netns.host_address, "--port", str(port), env=env)
     running = Platform(port, netns.host_address, settings.media_node_secret)
     try:
