@@ -60,3 +60,38 @@ def test_migration_files_follow_the_naming_rule():
     assert names
     for name in names:
         assert re.fullmatch(r"\d{8}_\d{4}_[0-9a-f]{12}_[a-z0-9_]+\.py", name), name
+
+
+def test_moderator_pins_written_before_encryption_are_encrypted_and_come_back(
+    empty_database, settings: Settings
+):
+    app = create_app(settings.with_(database_url=empty_database))
+    now = "2026-11-23 10:00:00+00:00"
+    with app.app_context():
+        migrations.upgrade("7e1b9c3a5d20")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO resellers (id, name, domain, branding, created_at) "
+                "VALUES (1, 'R', 'r.example', '{}', :now)"), {"now": now})
+            conn.execute(sa.text(
+                "INSERT INTO companies (id, reseller_id, subdomain, name, openid_provider, "
+                "embed_origins, branding, is_admin_company, active, created_at) "
+                "VALUES (1, 1, 'c', 'C', false, '[]', '{}', false, true, :now)"), {"now": now})
+            conn.execute(sa.text(
+                "INSERT INTO hosts (id, company_id, reseller_id, name, email, role, access_code, "
+                "moderator_pin, login_token_public_key, subscription_ids, created_at) "
+                "VALUES (1, 1, 1, 'H', 'h@c.example', 'HOST', '1234567', '4321', 'k', '[]', "
+                ":now)"), {"now": now})
+
+        def raw_pin() -> str:
+            with db.engine.connect() as conn:
+                return str(conn.execute(sa.text("SELECT moderator_pin FROM hosts")).scalar())
+
+        migrations.upgrade()
+        assert raw_pin() != "4321"
+        from app.modules.hosts.models import Host
+        assert db.session.execute(sa.select(Host.moderator_pin)).scalar() == "4321"
+        db.session.remove()
+        migrations.downgrade("7e1b9c3a5d20")
+        assert raw_pin() == "4321"
+        db.engine.dispose()

@@ -51,7 +51,7 @@ class Host(IdMixin, CreatedMixin, Model):
     )
     openid_sub: Mapped[str | None] = mapped_column(sa.String(255))
     access_code: Mapped[str] = mapped_column(sa.String(12))
-    moderator_pin: Mapped[str] = mapped_column(sa.String(12))
+    moderator_pin: Mapped[str] = mapped_column(EncryptedString())  # shown again: encrypted
     login_token_public_key: Mapped[str] = mapped_column(EncryptedString())
     subscription_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -237,7 +237,7 @@ def test_rotate_login_token_by_role(api, tenant, role, status):
         assert response.json["login_token_public_key"] != before
 
 
-def test_login_token_public_key_is_encrypted_at_rest(app, api, tenant):
+def test_login_token_and_moderator_pin_are_encrypted_at_rest(app, api, tenant):
     import sqlalchemy as sa
 
     from app.extensions import db
@@ -246,8 +246,11 @@ def test_login_token_public_key_is_encrypted_at_rest(app, api, tenant):
     key = api("host/get", host_name, token,
               host_id=tenant["host"]["id"]).json["login_token_public_key"]
     with app.app_context():
-        raw = db.session.execute(sa.text("SELECT login_token_public_key, password_hash "
-                                         "FROM hosts WHERE id = :id"),
+        raw = db.session.execute(sa.text("SELECT login_token_public_key, password_hash, "
+                                         "moderator_pin FROM hosts WHERE id = :id"),
                                  {"id": tenant["host"]["id"]}).one()
     assert key not in raw[0]
     assert raw[1].startswith("$argon2id$") and DEFAULT_PASSWORD not in raw[1]
+    pin = api("host/get", host_name, token,
+              host_id=tenant["host"]["id"]).json["moderator_pin"]["number"]
+    assert pin not in raw[2] and len(raw[2]) > 50  # a Fernet token, not the digits
