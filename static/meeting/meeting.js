@@ -359,7 +359,7 @@ async function reconnect() {
       return true;
     } catch (error) {
       if (error.status && error.status !== 503) {
-        finish(0, error.status === 410 ? 'ended' : 'error');
+        finish(0, { 410: 'ended', 403: 'kicked' }[error.status] || 'error');
         return true; // nothing to resume: the meeting ended, or we were removed
       }
     }
