@@ -87,7 +87,8 @@ function connect(newTicket) {
   on('participant_joined', (detail) => addPerson(detail.participant, true));
   on('participant_left', removePerson);
   on('track', (detail) => showTrack(detail.info, detail.track));
-  on('track_unpublished', hideTrack);
+  on('track_unpublished', ({ participant_id: id, track_id: trackId }) => showScreenTile(
+    id, trackId, false));
   on('talking', setTalking);
   on('chat', showChat);
   on('locked', showLocked);
@@ -210,9 +211,10 @@ function showTrack(info, track) {
   person.video.srcObject = person.stream;
 }
 
-function hideTrack({ participant_id: id, track_id: trackId }) {
+// A muted or unpublished screen share hides its tile; other tracks keep theirs.
+function showScreenTile(id, trackId, shown) {
   const person = people.get(id);
-  if (person && person.screen && trackId.endsWith(':screen')) person.screen.tile.hidden = true;
+  if (person && person.screen && trackId.endsWith(':screen')) person.screen.tile.hidden = !shown;
 }
 
 function showScreen(person, info, track) {
@@ -277,8 +279,7 @@ function showLocked({ locked }) {
 }
 
 function showMuted({ participant_id: id, muted, by, track_id: trackId }) {
-  const person = people.get(id);
-  if (person && person.screen && trackId.endsWith(':screen')) person.screen.tile.hidden = muted;
+  showScreenTile(id, trackId, !muted);
   if (isMe(id) && muted && by !== id && trackId.endsWith(':microphone')) {
     setPressed('mic', true);
     if (local) for (const track of local.getAudioTracks()) track.enabled = false;

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from flask_limiter.util import get_remote_address
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.api.enterprise.endpoint import json_body, load, pop_token, request_tenant
+from app.api.enterprise.endpoint import (
+    json_body,
+    load,
+    pop_token,
+    request_tenant,
+    settings_limit,
+)
 from app.api.meeting import bp
 from app.core.schemas import StrictSchema
 from app.extensions import db, limiter
@@ -44,12 +50,9 @@ join_schema = JoinSchema()
 ticket_schema = JoinTicketSchema()
 
 
-def _pin_limit() -> str:
-    return str(current_app.config["SETTINGS"].ratelimit_meeting_pin)
-
-
 @bp.post("/rooms/<access_code>/join")
-@limiter.limit(_pin_limit, key_func=lambda: f"{get_remote_address()}:{request.path}",
+@limiter.limit(settings_limit("ratelimit_meeting_pin"),
+               key_func=lambda: f"{get_remote_address()}:{request.path}",
                deduct_when=lambda response: response.status_code == 403)
 def join(access_code: str) -> Response:
     """Anyone with the room's address joins as an attendee (with the room's

@@ -51,12 +51,16 @@ class PageSettings:
     camera_off: bool
 
 
+def company_defaults(company: Company) -> dict[str, Any]:
+    """The platform's defaults for meetings, as the company overrides them."""
+    return {**PLATFORM_DEFAULTS, **company.meeting_defaults}
+
+
 def room_settings(company: Company, room: Room | None) -> RoomSettings:
     """The rules of ``room`` (None: a host's room not used yet): its own, else
     the company's defaults."""
     assert room is None or room.company_id == company.id
-    defaults = {**PLATFORM_DEFAULTS, **company.meeting_defaults}
-    mode = (room and room.mute_mode) or defaults["mute_mode"]
+    mode = (room and room.mute_mode) or company_defaults(company)["mute_mode"]
     return RoomSettings(mute_mode=MuteMode(mode),
                         security_pin=room.security_pin if room else None)
 
@@ -66,7 +70,7 @@ def page_settings(company: Company, room: Room | None,
     """Settings for one page view. URL parameters may only hide more controls,
     never show one the company hid; unknown parameters and bad values are
     ignored (docs/embedding.md)."""
-    defaults = {**PLATFORM_DEFAULTS, **company.meeting_defaults}
+    defaults = company_defaults(company)
     rules = room_settings(company, room)
     asked_hidden = {item.strip() for item in parameters.get("hide", "").split(",")}
     hidden = set(defaults["hidden_controls"]) | (asked_hidden & set(HIDEABLE_CONTROLS))

@@ -25,18 +25,6 @@ def room(make_reseller, make_company, make_host, beat):
             "host_name": company["host_name"]}
 
 
-@pytest.fixture
-def join(client):
-    def call(room, host_name=None, code=None, token=None, **body):
-        headers = {"Host": host_name or room["host_name"]}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return client.post(f"/api/v1/rooms/{code or room['host']['access_code']}/join",
-                           json=body, headers=headers)
-
-    return call
-
-
 def test_the_ticket_names_session_participant_node_and_role(room, join, settings):
     """The token verifies with the public key the nodes get from heartbeats."""
     answer = join(room, display_name="Ann")

@@ -40,18 +40,6 @@ def set_rules(api, room: dict[str, Any], host: dict[str, Any], **rules: Any) -> 
     return answer.json
 
 
-@pytest.fixture
-def join(client):
-    def call(room: dict[str, Any], token: str | None = None, **body: Any) -> Any:
-        headers = {"Host": room["host_name"]}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return client.post(f"/api/v1/rooms/{room['host']['access_code']}/join",
-                           json=body, headers=headers)
-
-    return call
-
-
 def claims(ticket: dict[str, Any]) -> dict[str, Any]:
     return dict(jwt.decode(ticket["token"], options={"verify_signature": False}))
 

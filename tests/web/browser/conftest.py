@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from app.extensions import db
 from app.modules.media_nodes.models import MediaNode
@@ -130,6 +130,32 @@ def site(netns: Netns, tmp_path: Path) -> Iterator[tuple[StaticSite, Path]]:
     served = StaticSite(netns.host_address, tmp_path)
     yield served, tmp_path
     served.close()
+
+
+MODERATOR_PIN = "4321"
+
+
+@pytest.fixture
+def moderated_room(platform, make_reseller, make_company, make_host) -> str:
+    """The URL of a host's room whose moderator PIN is MODERATOR_PIN."""
+    company = make_company(make_reseller())
+    host = make_host(company, moderator_pin=MODERATOR_PIN)
+    return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
+
+
+def open_room(browser: Browser, url: str, name: str, moderator_pin: str = "",
+              meeting_pin: str = "") -> Page:
+    """A new page that asked to join ``url`` (not waiting for the answer)."""
+    page = browser.new_page()
+    page.goto(url)
+    page.fill("#display-name", name)
+    if meeting_pin:
+        page.fill("#security-pin", meeting_pin)
+    if moderator_pin:
+        page.click("summary")
+        page.fill("#moderator-pin", moderator_pin)
+    page.click("#join")
+    return page
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.browser.test_embedding import EMBED_PAGE, allow_origins, wait_event
+from tests.web.browser.test_embedding import allow_origins, embed, joined_in_frame, wait_event
 
 WEB_ENV = {"MEETING_RECONNECT_SECONDS": "4"}  # the platform fixture reads it
 
@@ -20,16 +20,11 @@ def room(platform, make_reseller, make_company, make_host):
 
 
 def test_a_call_that_cannot_be_restored_ends_with_timeout(browser, app, platform, site, room):
-    served, root = site
-    allow_origins(app, room["company"]["id"], [f"http://embed.localhost:{served.port}"])
-    (root / "embed.html").write_text(EMBED_PAGE.replace("{src}", room["url"]))
-    page = browser.new_page()
+    allow_origins(app, room["company"]["id"], [f"http://embed.localhost:{site[0].port}"])
+    page = embed(browser, site, room, "embed.localhost")
     try:
-        page.goto(f"http://embed.localhost:{served.port}/embed.html")
+        joined_in_frame(page, "Ann")
         frame = page.frame_locator("#room")
-        frame.locator("#display-name").fill("Ann")
-        frame.locator("#join").click()
-        wait_event(page, "vivomeetingsJoinedEvent")
         [node] = platform.nodes
         node.stop()  # and no other node: every try to get back in fails
         expect(frame.locator("#status")).to_have_text("Connection lost: reconnecting…")

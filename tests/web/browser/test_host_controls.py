@@ -6,32 +6,13 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from app.extensions import db
 from app.modules.meetings.models import MeetingSession, Participant
 from app.protocol.signalling import MuteMode
 from tests.pool import wait_until
-
-PIN = "4321"
-
-
-@pytest.fixture
-def room(platform, make_reseller, make_company, make_host):
-    company = make_company(make_reseller())
-    host = make_host(company, moderator_pin=PIN)
-    return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
-
-
-def open_room(browser: Browser, url: str, name: str, pin: str = "") -> Page:
-    page = browser.new_page()
-    page.goto(url)
-    page.fill("#display-name", name)
-    if pin:
-        page.click("summary")
-        page.fill("#moderator-pin", pin)
-    page.click("#join")
-    return page
+from tests.web.browser.conftest import MODERATOR_PIN, open_room
 
 
 def removed(app) -> list[str]:
@@ -47,9 +28,9 @@ def session_row(app) -> MeetingSession:
         return db.session.execute(sa.select(MeetingSession)).scalar_one()
 
 
-def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, room, app):
-    host = open_room(browser, room, "Host", PIN)
-    guest = open_room(browser, room, "Guest")
+def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, moderated_room, app):
+    host = open_room(browser, moderated_room, "Host", MODERATOR_PIN)
+    guest = open_room(browser, moderated_room, "Guest")
     late = None
     try:
         expect(host.locator("#moderator-controls")).to_be_visible(timeout=10_000)
@@ -64,7 +45,7 @@ def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, r
 
         host.click("#lock")
         expect(host.locator("#status")).to_have_text("The meeting is locked.")
-        late = open_room(browser, room, "Late")
+        late = open_room(browser, moderated_room, "Late")
         expect(late.locator("#ended-text")).to_have_text("The meeting is locked.")
 
         host.click("#end")
@@ -75,8 +56,8 @@ def test_a_moderator_removes_a_participant_locks_the_room_and_ends_it(browser, r
                 page.close()
 
 
-def test_a_wrong_moderator_pin_is_refused(browser, room):
-    page = open_room(browser, room, "Mallory", "0000")
+def test_a_wrong_moderator_pin_is_refused(browser, moderated_room):
+    page = open_room(browser, moderated_room, "Mallory", "0000")
     try:
         expect(page.locator("#join-error")).to_have_text("Wrong moderator PIN")
         expect(page.locator("#room")).to_be_hidden()
@@ -88,25 +69,16 @@ def test_a_wrong_moderator_pin_is_refused(browser, room):
 def pin_room(platform, make_reseller, make_company, make_host, api, token_for):
     reseller = make_reseller()
     company = make_company(reseller)
-    host = make_host(company, moderator_pin=PIN)
+    host = make_host(company, moderator_pin=MODERATOR_PIN)
     answer = api("room/update", company["host_name"], token_for(reseller["admin"]),
                  host_id=host["id"], security_pin="2468")
     assert answer.status_code == 200, answer.json
     return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
 
 
-def open_pin_room(browser: Browser, url: str, name: str, meeting_pin: str) -> Page:
-    page = browser.new_page()
-    page.goto(url)
-    page.fill("#display-name", name)
-    page.fill("#security-pin", meeting_pin)
-    page.click("#join")
-    return page
-
-
 def test_the_meeting_pin_is_asked_and_checked(browser, pin_room):
-    wrong = open_pin_room(browser, pin_room, "Mallory", "1111")
-    right = open_pin_room(browser, pin_room, "Ann", "2468")
+    wrong = open_room(browser, pin_room, "Mallory", meeting_pin="1111")
+    right = open_room(browser, pin_room, "Ann", meeting_pin="2468")
     try:
         expect(wrong.locator("#join-error")).to_have_text("Wrong meeting PIN")
         expect(wrong.locator("#room")).to_be_hidden()
@@ -116,9 +88,9 @@ def test_the_meeting_pin_is_asked_and_checked(browser, pin_room):
         right.close()
 
 
-def test_presentation_mode_keeps_attendees_muted(browser, room, app):
-    host = open_room(browser, room, "Host", PIN)
-    guest = open_room(browser, room, "Guest")
+def test_presentation_mode_keeps_attendees_muted(browser, moderated_room, app):
+    host = open_room(browser, moderated_room, "Host", MODERATOR_PIN)
+    guest = open_room(browser, moderated_room, "Guest")
     try:
         expect(guest.locator("#room")).to_be_visible(timeout=10_000)
         expect(guest.locator("#mic")).to_be_enabled()
@@ -136,7 +108,7 @@ def test_presentation_mode_keeps_attendees_muted(browser, room, app):
         expect(guest.locator("#status")).to_contain_text("only moderators may speak")
         expect(host.locator("#mic")).to_be_enabled()
 
-        late = open_room(browser, room, "Late")  # a new session member learns the mode
+        late = open_room(browser, moderated_room, "Late")  # a new session member learns the mode
         try:
             expect(late.locator("#room")).to_be_visible(timeout=10_000)
             expect(late.locator("#mic")).to_be_disabled()
@@ -149,9 +121,9 @@ def test_presentation_mode_keeps_attendees_muted(browser, room, app):
         guest.close()
 
 
-def test_in_q_and_a_a_raised_hand_is_let_speak(browser, room):
-    host = open_room(browser, room, "Host", PIN)
-    guest = open_room(browser, room, "Guest")
+def test_in_q_and_a_a_raised_hand_is_let_speak(browser, moderated_room):
+    host = open_room(browser, moderated_room, "Host", MODERATOR_PIN)
+    guest = open_room(browser, moderated_room, "Guest")
     try:
         expect(guest.locator("#room")).to_be_visible(timeout=10_000)
         expect(host.locator("#people li")).to_have_count(2, timeout=10_000)

@@ -3,30 +3,19 @@ another node, as the same people."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.web.browser.conftest import MODERATOR_PIN, open_room
 from tests.web.browser.test_meeting_page import REMOTE_VIDEO_PLAYS, join, wait_true
 
-PIN = "4321"
 
-
-@pytest.fixture
-def room(platform, make_reseller, make_company, make_host):
-    company = make_company(make_reseller())
-    host = make_host(company, moderator_pin=PIN)
-    return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
-
-
-def test_the_call_survives_its_media_node_stopping(browser: Browser, platform, room):
-    ann, bob = browser.new_page(), browser.new_page()
-    late = None
+def test_the_call_survives_its_media_node_stopping(browser: Browser, platform,
+                                                   moderated_room):
+    room = moderated_room
+    bob = browser.new_page()
+    ann = late = None
     try:
-        ann.goto(room)
-        ann.fill("#display-name", "Ann")
-        ann.click("summary")
-        ann.fill("#moderator-pin", PIN)
-        ann.click("#join")
+        ann = open_room(browser, room, "Ann", moderator_pin=MODERATOR_PIN)
         expect(ann.locator("#moderator-controls")).to_be_visible(timeout=10_000)
         join(bob, room, "Bob")
         for page in (ann, bob):
@@ -46,10 +35,7 @@ def test_the_call_survives_its_media_node_stopping(browser: Browser, platform, r
             expect(page.locator("#people li")).to_have_count(2)
         expect(bob.locator(".tile.hand-raised .name")).to_have_text("Ann")
         expect(ann.locator("#mic")).to_have_attribute("aria-pressed", "true")
-        late = browser.new_page()
-        late.goto(room)
-        late.fill("#display-name", "Late")
-        late.click("#join")
+        late = open_room(browser, room, "Late")
         expect(late.locator("#ended-text")).to_have_text("The meeting is locked.")
         bob.click("#leave")
         expect(ann.locator(".tile")).to_have_count(1)
