@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.config import Settings
-from app.core.db import configure_sqlite
+from app.core.db import configure_sqlite, ping_idle_connections
+from app.core.identity_cache import init_identity_cache
 from app.errors import AppError, Conflict, PayloadTooLarge, RateLimited
 from app.extensions import db, limiter
 
@@ -30,7 +31,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=settings.api_max_body_bytes,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         # A sliding window: no double burst across a window's edge (and tests
@@ -52,6 +52,8 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        ping_idle_connections(db.engine)
+        init_identity_cache(app, db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -45,6 +45,9 @@ class Settings:
     web_workers: int = 2
     web_threads: int = 8
     api_token_ttl_days: int = 30
+    # The longest a web process trusts a cached tenant or auth_token look-up
+    # without having heard of a change (app/core/identity_cache.py); 0: off.
+    identity_cache_seconds: float = 60.0
     password_link_ttl_hours: int = 72
     job_lease_seconds: int = 60
     job_max_attempts: int = 8
@@ -94,6 +97,8 @@ class Settings:
         if self.media_node_dead_after_seconds <= self.media_node_heartbeat_seconds:
             raise ConfigError("MEDIA_NODE_DEAD_AFTER_SECONDS must exceed "
                               "MEDIA_NODE_HEARTBEAT_SECONDS")
+        if self.identity_cache_seconds < 0:
+            raise ConfigError("IDENTITY_CACHE_SECONDS must not be negative")
         if self.meeting_reconnect_seconds < 1:
             raise ConfigError("MEETING_RECONNECT_SECONDS must be at least 1")
         if len(self.secret_key) < 16:

@@ -5,6 +5,7 @@ database for our purposes (real transactions, savepoints, several processes)."""
 from __future__ import annotations
 
 import enum
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,6 +79,35 @@ def configure_sqlite(engine: Engine) -> None:
         # with "database is locked" on a read-then-write upgrade. Fine for the
         # embedded default; production runs on PostgreSQL.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A connection back in the pool for less than this is taken to be alive.
+# Pinging on every checkout (pool_pre_ping) cost a round trip per request.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "idle_since"
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use when it sat idle (a database
+    restart or an idle timeout may have closed it); a connection that breaks
+    in use is replaced by the pool's disconnect handling."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise sa.exc.DisconnectionError("the connection did not answer a ping")
 
 
 def value_enum(enum_type: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:

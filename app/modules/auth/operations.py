@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.core.db import utcnow
+from app.core.identity_cache import UNCHANGED, cached_row, identity_cache
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.errors import NotFound, Unauthorized
 from app.extensions import db
@@ -40,9 +42,10 @@ def authenticate(tenant: Company, email: str, password: str) -> str:
 
 def actor_for_token(token: str, tenant: Company) -> Actor:
     """The actor an auth_token stands for on this tenant's host name, or 401."""
-    row = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token))
-    ).scalar()
+    digest = token_digest(token)
+    row = cached_row("api_token", digest, lambda: db.session.execute(
+        sa.select(ApiToken).where(ApiToken.token_hash == digest)
+        .options(joinedload(ApiToken.host).joinedload(Host.company))).scalar())
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise Unauthorized("Invalid or expired auth_token")
@@ -52,8 +55,17 @@ def actor_for_token(token: str, tenant: Company) -> Actor:
     if not credentials_fit_tenant(host, tenant):
         raise Unauthorized("This auth_token is not valid on this host name")
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        _touch(row, digest, now)
     return Actor(host=host, tenant=tenant)
+
+
+def _touch(token: ApiToken, digest: str, now: datetime) -> None:
+    db.session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+        .execution_options(**{UNCHANGED: True, "synchronize_session": False})
+    )
+    # The cached copy still has the old time; the next call loads the new one.
+    identity_cache().forget("api_token", digest)
 
 
 def logout(token: str) -> None:

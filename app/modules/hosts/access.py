@@ -54,7 +54,9 @@ def company_in_scope(actor: Actor, company_id: int) -> Company:
 def host_in_scope(actor: Actor, host_id: int) -> Host:
     """The live host ``host_id`` if the actor may see it, else 404 (or 403 for a
     HOST asking about a colleague: same tenant, lesser role)."""
-    host = db.session.get(Host, host_id)  # often the actor itself: no query
+    # Read afresh even when it is the caller, whose row the session may hold
+    # from the identity cache: a document answers with the row as it is now.
+    host = db.session.get(Host, host_id, populate_existing=True)
     if host is None or host.deleted_at is not None:
         raise NotFound("Host not found")
     company_in_scope(actor, host.company_id)  # 404 outside the actor's companies

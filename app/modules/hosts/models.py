@@ -56,7 +56,8 @@ class Host(IdMixin, CreatedMixin, Model):
     subscription_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    company: Mapped[Company] = relationship(lazy="joined")
+    # Not joined: the company is usually in the session already (the tenant).
+    company: Mapped[Company] = relationship()
 
     @property
     def meeting_path(self) -> str:

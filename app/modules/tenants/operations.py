@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.core.identity_cache import cached_row
 from app.core.schemas import normalize_origin
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
@@ -50,16 +51,20 @@ def company_url(company: Company, path: str) -> str:
 def company_for_host_name(host_name: str) -> Company | None:
     """The active company reached at ``host_name`` (a Host header, port allowed)."""
     name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
+    company = cached_row("company_at", name, lambda: _company_at(name))
+    return company if company is not None and company.active else None
+
+
+def _company_at(name: str) -> Company | None:
     subdomain, _, domain = name.partition(".")
-    # One round trip: this runs on every API call. A custom domain wins over
-    # a subdomain name that happens to spell the same host name.
-    company = db.session.execute(
+    # One round trip. A custom domain wins over a subdomain name that happens
+    # to spell the same host name.
+    return db.session.execute(
         sa.select(Company).join(Company.reseller)
         .where(sa.or_(Company.custom_domain == name,
                       sa.and_(Company.subdomain == subdomain, Reseller.domain == domain)))
         .order_by(sa.case((Company.custom_domain == name, 0), else_=1)).limit(1)
     ).scalar()
-    return company if company is not None and company.active else None
 
 
 def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> Company:

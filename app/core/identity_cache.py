@@ -1,0 +1,204 @@
+"""Tenant and caller look-ups kept per process, and emptied everywhere when
+the rows behind them change.
+
+Every API call and page resolves its tenant (Host header -> company) and most
+resolve their caller (auth_token -> host). Those rows change rarely, and
+looking them up again on every request was most of what a simple read cost
+(bench/RESULTS.md). So each process keeps what it looked up, as detached
+copies that a request attaches to its session without SQL.
+
+Any write to ``IDENTITY_TABLES`` through SQLAlchemy, ORM or Core, empties the
+cache of every process:
+- the writing connection sends ``NOTIFY`` on ``CHANNEL`` in the same
+  transaction, so PostgreSQL tells every listening process when, and only
+  if, the change commits;
+- each process listens on a connection of its own (a thread started on
+  first use, again after a fork); while it is not listening, nothing is
+  cached, and it empties the cache when it listens again;
+- the writing process also empties its own cache at once, so a client reads
+  its own write on the next request.
+
+A fill that raced a change is not kept: every fill carries the generation it
+started under. Changes made outside SQLAlchemy (psql) are seen after
+``IDENTITY_CACHE_SECONDS`` at most. SQLite has no NOTIFY, so there the cache
+stays off and every request looks up again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import psycopg
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "confera_identity"
+IDENTITY_TABLES = frozenset({"resellers", "companies", "hosts", "api_tokens"})
+# Execution option of a write that changes nothing a look-up returns
+# (bookkeeping such as a token's last_used_at): it empties nothing.
+UNCHANGED = "identity_unchanged"
+MAX_ENTRIES = 10_000  # tokens are per client; a full cache starts again
+RELISTEN_SECONDS = 1.0
+LISTENER_NAME = "confera identity cache"  # pg_stat_activity.application_name
+_CHANGED = "identity_changed"  # connection info: this transaction wrote a watched table
+_EXTENSION = "identity_cache"
+
+M = TypeVar("M")
+
+
+class IdentityCache:
+    """Detached rows by (kind, key), valid while this process is listening."""
+
+    def __init__(self, dsn: str | None, ttl_seconds: float) -> None:
+        self._dsn = dsn  # None: no way to hear of changes, so never cache
+        self._ttl = ttl_seconds
+        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._generation = 0
+        self._listening = False
+        self._listener_pid: int | None = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    @property
+    def enabled(self) -> bool:
+        return self._dsn is not None and self._ttl > 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def usable(self) -> bool:
+        """Whether entries may be read and stored now (starts the listener)."""
+        if not self.enabled:
+            return False
+        if self._listener_pid != os.getpid():
+            self._start_listener()
+        return self._listening
+
+    def get(self, kind: str, key: str) -> Any | None:
+        entry = self._entries.get((kind, key))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, kind: str, key: str, value: Any, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation or not self._listening:
+                return  # a change (or a lapse in listening) since the fill began
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[(kind, key)] = (time.monotonic() + self._ttl, value)
+
+    def forget(self, kind: str, key: str) -> None:
+        with self._lock:
+            self._entries.pop((kind, key), None)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    # -- hearing of changes ------------------------------------------------
+
+    def _start_listener(self) -> None:
+        with self._lock:
+            if self._listener_pid == os.getpid():
+                return
+            # After a fork the parent's thread is gone: this process listens anew.
+            self._listener_pid = os.getpid()
+            self._listening = False
+            self._entries.clear()
+            self._generation += 1
+        threading.Thread(target=self._listen, name="identity-cache", daemon=True).start()
+
+    def _listen(self) -> None:
+        assert self._dsn is not None
+        while not self._stopped.is_set():
+            try:
+                # Keepalives: a silently lost connection must end in an error,
+                # not in a process that trusts its cache without hearing.
+                with psycopg.connect(self._dsn, autocommit=True, application_name=LISTENER_NAME,
+                                     keepalives=1, keepalives_idle=10, keepalives_interval=5,
+                                     keepalives_count=3) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.invalidate()  # whatever was filled before now was unheard
+                    self._listening = True
+                    while not self._stopped.is_set():
+                        # (what arrives between two calls waits in psycopg's backlog)
+                        for _ in conn.notifies(timeout=1.0):
+                            self.invalidate()
+            except psycopg.Error as exc:
+                log.warning("identity cache: not listening (%s); retrying", exc)
+            finally:
+                self._listening = False
+                self.invalidate()
+            self._stopped.wait(RELISTEN_SECONDS)
+
+
+def init_identity_cache(app: Flask, engine: Engine) -> None:
+    """Give ``app`` its cache; on PostgreSQL, make every write to an identity
+    table announce itself."""
+    settings = app.config["SETTINGS"]
+    postgres = engine.dialect.name == "postgresql"
+    dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    cache = IdentityCache(dsn if postgres else None, settings.identity_cache_seconds)
+    app.extensions[_EXTENSION] = cache
+    if cache.enabled:
+        _announce_changes(engine, cache)
+
+
+def _announce_changes(engine: Engine, cache: IdentityCache) -> None:
+    @sa.event.listens_for(engine, "after_execute")
+    def _after_execute(conn: sa.Connection, statement: Any, _multiparams: Any, _params: Any,
+                       options: dict[str, Any], _result: Any) -> None:
+        if not isinstance(statement, sa.sql.dml.UpdateBase) or options.get(UNCHANGED):
+            return
+        if getattr(statement.table, "name", None) not in IDENTITY_TABLES:
+            return
+        conn.exec_driver_sql(f"NOTIFY {CHANNEL}")  # delivered if, and when, this commits
+        conn.info[_CHANGED] = True
+        cache.invalidate()
+
+    @sa.event.listens_for(engine.pool, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        # The transaction is over: empty again what other threads of this
+        # process may have filled from the rows as they were before it.
+        if record is not None and record.info.pop(_CHANGED, False):
+            cache.invalidate()
+
+
+def identity_cache() -> IdentityCache:
+    cache: IdentityCache = current_app.extensions[_EXTENSION]
+    return cache
+
+
+def cached_row(kind: str, key: str, load: Callable[[], M | None]) -> M | None:
+    """The row ``load()`` returns, attached to this request's session: from
+    this process's cache when it holds one, else loaded (and kept)."""
+    cache = identity_cache()
+    if not cache.usable():
+        return load()
+    snapshot = cache.get(kind, key)
+    if snapshot is not None:
+        return db.session.merge(snapshot, load=False)
+    generation = cache.generation
+    row = load()
+    if row is not None:
+        # A detached copy with everything loaded: requests attach it with
+        # merge(load=False) and never change it (SQLAlchemy's caching recipe).
+        cache.put(kind, key, pickle.loads(pickle.dumps(row)), generation)
+    return row
