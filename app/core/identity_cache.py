@@ -55,6 +55,7 @@ _CHANGED = "identity_changed"  # connection info: this transaction wrote a watch
 _EXTENSION = "identity_cache"
 
 M = TypeVar("M")
+V = TypeVar("V")
 
 
 class IdentityCache:
@@ -186,19 +187,32 @@ def identity_cache() -> IdentityCache:
     return cache
 
 
+def cached_value(kind: str, key: str, load: Callable[[], V | None]) -> V | None:
+    """What ``load()`` returns, an immutable value: from this process's cache
+    when it holds one, else loaded (and kept)."""
+    return _cached(kind, key, load, keep=lambda value: value, share=lambda value: value)
+
+
 def cached_row(kind: str, key: str, load: Callable[[], M | None]) -> M | None:
-    """The row ``load()`` returns, attached to this request's session: from
-    this process's cache when it holds one, else loaded (and kept)."""
+    """The ORM row ``load()`` returns, attached to this request's session:
+    from this process's cache when it holds one, else loaded (and kept)."""
+    # The cache holds a detached copy with everything loaded; requests attach
+    # it with merge(load=False), which reads it and never changes it
+    # (SQLAlchemy's caching recipe).
+    return _cached(kind, key, load, keep=lambda row: pickle.loads(pickle.dumps(row)),
+                   share=lambda row: db.session.merge(row, load=False))
+
+
+def _cached(kind: str, key: str, load: Callable[[], V | None], keep: Callable[[V], Any],
+            share: Callable[[Any], V]) -> V | None:
     cache = identity_cache()
     if not cache.usable():
         return load()
-    snapshot = cache.get(kind, key)
-    if snapshot is not None:
-        return db.session.merge(snapshot, load=False)
+    kept = cache.get(kind, key)
+    if kept is not None:
+        return share(kept)
     generation = cache.generation
-    row = load()
-    if row is not None:
-        # A detached copy with everything loaded: requests attach it with
-        # merge(load=False) and never change it (SQLAlchemy's caching recipe).
-        cache.put(kind, key, pickle.loads(pickle.dumps(row)), generation)
-    return row
+    value = load()
+    if value is not None:
+        cache.put(kind, key, keep(value), generation)
+    return value

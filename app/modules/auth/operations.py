@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
 
 from app.core.db import utcnow
-from app.core.identity_cache import UNCHANGED, cached_row, identity_cache
+from app.core.identity_cache import UNCHANGED, cached_value, identity_cache
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.errors import NotFound, Unauthorized
 from app.extensions import db
 from app.modules.auth.models import ApiToken, PasswordLink
-from app.modules.hosts.access import Actor, credentials_fit_tenant
+from app.modules.hosts.access import Actor, Caller, credentials_fit_tenant
 from app.modules.hosts.models import Host
 from app.modules.tenants.models import Company
 from app.modules.tenants.operations import company_url
@@ -40,31 +40,60 @@ def authenticate(tenant: Company, email: str, password: str) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class TokenRecord:
+    """What an auth_token's row says, with its host's standing: immutable, so
+    the identity cache shares it between requests as it is."""
+
+    token_id: int
+    expires_at: datetime
+    revoked: bool
+    last_used_at: datetime | None
+    caller: Caller
+    caller_active: bool  # host not deleted, company active
+
+
 def actor_for_token(token: str, tenant: Company) -> Actor:
     """The actor an auth_token stands for on this tenant's host name, or 401."""
     digest = token_digest(token)
-    row = cached_row("api_token", digest, lambda: db.session.execute(
-        sa.select(ApiToken).where(ApiToken.token_hash == digest)
-        .options(joinedload(ApiToken.host).joinedload(Host.company))).scalar())
+    record = cached_value("api_token", digest, lambda: _token_record(digest))
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if record is None or record.revoked or record.expires_at <= now \
+            or not record.caller_active:
         raise Unauthorized("Invalid or expired auth_token")
-    host = row.host
-    if host.deleted_at is not None or not host.company.active:
-        raise Unauthorized("Invalid or expired auth_token")
-    if not credentials_fit_tenant(host, tenant):
+    if not credentials_fit_tenant(record.caller, tenant):
         raise Unauthorized("This auth_token is not valid on this host name")
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        _touch(row, digest, now)
-    return Actor(host=host, tenant=tenant)
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+        _touch(record.token_id, digest, now)
+    return Actor(caller=record.caller, tenant=tenant)
 
 
-def _touch(token: ApiToken, digest: str, now: datetime) -> None:
+def _token_record(digest: str) -> TokenRecord | None:
+    row = db.session.execute(
+        sa.select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at,
+                  Host.id, Host.company_id, Host.reseller_id, Host.role, Host.deleted_at,
+                  Company.active)
+        .join(Host, Host.id == ApiToken.host_id).join(Company, Company.id == Host.company_id)
+        .where(ApiToken.token_hash == digest)
+    ).one_or_none()
+    if row is None:
+        return None
+    token_id, expires_at, revoked_at, last_used_at, host_id, company_id, reseller_id, role, \
+        deleted_at, company_active = row
+    return TokenRecord(
+        token_id=token_id, expires_at=expires_at, revoked=revoked_at is not None,
+        last_used_at=last_used_at,
+        caller=Caller(id=host_id, company_id=company_id, reseller_id=reseller_id, role=role),
+        caller_active=deleted_at is None and company_active,
+    )
+
+
+def _touch(token_id: int, digest: str, now: datetime) -> None:
     db.session.execute(
-        sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+        sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
         .execution_options(**{UNCHANGED: True, "synchronize_session": False})
     )
-    # The cached copy still has the old time; the next call loads the new one.
+    # The cached record still has the old time; the next call loads the new one.
     identity_cache().forget("api_token", digest)
 
 

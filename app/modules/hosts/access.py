@@ -16,29 +16,39 @@ from app.modules.tenants.models import Company
 
 
 @dataclass(frozen=True)
+class Caller:
+    """The host an auth_token stands for, as far as access is concerned."""
+
+    id: int
+    company_id: int
+    reseller_id: int
+    role: HostRole
+
+
+@dataclass(frozen=True)
 class Actor:
-    host: Host
+    caller: Caller
     tenant: Company
 
     @property
     def role(self) -> HostRole:
-        return self.host.role
+        return self.caller.role
 
     @property
     def reseller_id(self) -> int:
-        return self.host.reseller_id
+        return self.caller.reseller_id
 
     def require(self, minimum: HostRole) -> None:
         if self.role.rank < minimum.rank:
             raise Forbidden(f"This needs the {minimum.value} role")
 
 
-def credentials_fit_tenant(host: Host, tenant: Company) -> bool:
+def credentials_fit_tenant(caller: Caller, tenant: Company) -> bool:
     """A reseller admin may call on any of its reseller's host names; anyone
     else only on their own company's."""
-    if host.role is HostRole.RESELLER_ADMIN:
-        return host.reseller_id == tenant.reseller_id
-    return host.company_id == tenant.id
+    if caller.role is HostRole.RESELLER_ADMIN:
+        return caller.reseller_id == tenant.reseller_id
+    return caller.company_id == tenant.id
 
 
 def company_in_scope(actor: Actor, company_id: int) -> Company:
@@ -46,7 +56,7 @@ def company_in_scope(actor: Actor, company_id: int) -> Company:
     company = db.session.get(Company, company_id)
     if company is None or not company.active or company.reseller_id != actor.reseller_id:
         raise NotFound("Company not found")
-    if actor.role is not HostRole.RESELLER_ADMIN and company.id != actor.host.company_id:
+    if actor.role is not HostRole.RESELLER_ADMIN and company.id != actor.caller.company_id:
         raise NotFound("Company not found")
     return company
 
@@ -54,13 +64,11 @@ def company_in_scope(actor: Actor, company_id: int) -> Company:
 def host_in_scope(actor: Actor, host_id: int) -> Host:
     """The live host ``host_id`` if the actor may see it, else 404 (or 403 for a
     HOST asking about a colleague: same tenant, lesser role)."""
-    # Read afresh even when it is the caller, whose row the session may hold
-    # from the identity cache: a document answers with the row as it is now.
-    host = db.session.get(Host, host_id, populate_existing=True)
+    host = db.session.get(Host, host_id)
     if host is None or host.deleted_at is not None:
         raise NotFound("Host not found")
     company_in_scope(actor, host.company_id)  # 404 outside the actor's companies
-    if actor.role is HostRole.HOST and host.id != actor.host.id:
+    if actor.role is HostRole.HOST and host.id != actor.caller.id:
         raise Forbidden("A host may only read itself")
     return host
 

@@ -78,7 +78,7 @@ def get_host(actor: Actor, host_id: int) -> Host:
 
 def list_hosts(actor: Actor, company_id: int | None, page: int, per_page: int) -> Page:
     actor.require(HostRole.COMPANY_ADMIN)
-    company = company_in_scope(actor, company_id or actor.host.company_id)
+    company = company_in_scope(actor, company_id or actor.caller.company_id)
     query = sa.select(Host).where(Host.company_id == company.id, Host.deleted_at.is_(None))
     total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
     items = db.session.execute(
@@ -93,7 +93,7 @@ def update_host(actor: Actor, host_id: int, changes: dict[str, Any]) -> Host:
     if "role" in changes:
         require_may_grant(actor, changes["role"])
         _check_role_fits_company(changes["role"], host.company)
-        if host.id == actor.host.id and changes["role"] is not host.role:
+        if host.id == actor.caller.id and changes["role"] is not host.role:
             raise Forbidden("Nobody changes their own role")
     password = changes.pop("password", None)
     with db.session.no_autoflush:
@@ -111,7 +111,7 @@ def delete_host(actor: Actor, host_id: int) -> None:
     room and tokens are released."""
     host = host_in_scope(actor, host_id)
     require_may_manage(actor, host)
-    if host.id == actor.host.id:
+    if host.id == actor.caller.id:
         raise Conflict("You cannot delete yourself")
     host.deleted_at = utcnow()
     revoke_host_tokens(host)

@@ -18,7 +18,7 @@ from app.core.db import utcnow
 from app.core.security import constant_time_equal, join_token_keys
 from app.errors import BadRequest, Conflict, Forbidden, Gone, NotFound, Unauthorized
 from app.extensions import db
-from app.modules.hosts.access import Actor, host_in_scope, require_may_manage
+from app.modules.hosts.access import Actor, Caller, host_in_scope, require_may_manage
 from app.modules.hosts.models import Host, HostRole
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.models import MediaNode
@@ -93,7 +93,7 @@ def get_room(actor: Actor, host_id: int) -> tuple[Host, Room | None]:
 def update_room(actor: Actor, host_id: int, changes: dict[str, Any]) -> tuple[Host, Room]:
     """Change a host's room rules: the host itself, or whoever may manage it."""
     host = host_in_scope(actor, host_id)
-    if host.id != actor.host.id:
+    if host.id != actor.caller.id:
         require_may_manage(actor, host)
     room = personal_room(host.company, host)
     for key, value in changes.items():
@@ -197,7 +197,7 @@ def _ticket(company: Company, session: MeetingSession, node: MediaNode,
         expires_at=int(now) + settings.join_token_ttl_seconds)
 
 
-def role_for(company: Company, host: Host, caller: Host | None,
+def role_for(company: Company, host: Host, caller: Caller | None,
              moderator_pin: str | None, security_pin: str | None = None) -> Role:
     """Moderator for the room's host, an admin of its company, or the right
     moderator PIN; anyone else is an attendee, who must give the room's
