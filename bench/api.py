@@ -411,8 +411,11 @@ Figures below are medians over the rounds.
 - host/get: an authenticated call (auth_token in the body) by the reseller admin for its own \
 host record, against a throw-away PostgreSQL database; every request resolves the tenant from \
 the Host header, the token, validates the body and renders the host \
-({result['response_bytes']['host_get']} bytes of JSON). `CONFERA_ENV=test` (it only changes \
-start-up checks), a random `SECRET_KEY`, default pool settings.
+({result['response_bytes']['host_get']} bytes of JSON). The tenant and the token come from \
+each worker's identity cache (`IDENTITY_CACHE_SECONDS` {settings.identity_cache_seconds:g}, \
+app/core/identity_cache.py) once warm; the host row itself is read from PostgreSQL on every \
+request (one SELECT in a transaction). `CONFERA_ENV=test` (it only changes start-up checks), \
+a random `SECRET_KEY`, default pool settings.
 - bare: `bench/bare_app.py`, a Flask app with one POST route that parses the JSON body and \
 answers a small JSON object ({result['response_bytes']['bare']} bytes); no database.
 

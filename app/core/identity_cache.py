@@ -3,9 +3,11 @@ the rows behind them change.
 
 Every API call and page resolves its tenant (Host header -> company) and most
 resolve their caller (auth_token -> host). Those rows change rarely, and
-looking them up again on every request was most of what a simple read cost
-(bench/RESULTS.md). So each process keeps what it looked up, as detached
-copies that a request attaches to its session without SQL.
+looking them up was two of the three queries of a simple read such as
+host/get (bench/RESULTS.md). So each process keeps what it looked up: an
+immutable record (the caller), or a detached copy of a row (the tenant) that
+a request attaches to its session without SQL. Only these look-ups are
+cached; documents are always read from the database.
 
 Any write to ``IDENTITY_TABLES`` through SQLAlchemy, ORM or Core, empties the
 cache of every process:
@@ -59,7 +61,7 @@ V = TypeVar("V")
 
 
 class IdentityCache:
-    """Detached rows by (kind, key), valid while this process is listening."""
+    """Look-up results by (kind, key), trusted only while this process listens."""
 
     def __init__(self, dsn: str | None, ttl_seconds: float) -> None:
         self._dsn = dsn  # None: no way to hear of changes, so never cache

@@ -91,14 +91,18 @@ def test_a_repeated_call_reads_only_the_document_itself(app, api, admin):
 
 
 @postgres_only
-def test_a_document_is_read_afresh_even_for_the_cached_caller(app, api, admin):
+def test_documents_are_read_afresh_even_where_the_cache_holds_the_row(app, api, admin):
     listening(app)
-    api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
-    with psycopg.connect(libpq_url(app)) as conn:
+    api("company/get", admin["host_name"], admin["token"], company_id=admin["company_id"])
+    with psycopg.connect(libpq_url(app)) as conn:  # outside SQLAlchemy: no NOTIFY
         conn.execute("UPDATE hosts SET name = 'Renamed by psql' WHERE id = %s",
-                     (admin["host_id"],))  # outside SQLAlchemy: no NOTIFY
-    response = api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
-    assert response.json["name"] == "Renamed by psql"
+                     (admin["host_id"],))
+        conn.execute("UPDATE companies SET name = 'Renamed by psql' WHERE id = %s",
+                     (admin["company_id"],))
+    host = api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
+    company = api("company/get", admin["host_name"], admin["token"],
+                  company_id=admin["company_id"])
+    assert (host.json["name"], company.json["name"]) == ("Renamed by psql", "Renamed by psql")
 
 
 @postgres_only

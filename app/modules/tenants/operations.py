@@ -99,7 +99,11 @@ def create_company(actor: Actor, data: dict[str, Any]) -> Company:
 
 def get_company(actor: Actor, company_id: int) -> Company:
     actor.require(HostRole.COMPANY_ADMIN)
-    return company_in_scope(actor, company_id)
+    company = company_in_scope(actor, company_id)
+    # The tenant's row may come from the identity cache; a document (and a
+    # change) starts from the row as it is now.
+    db.session.refresh(company)
+    return company
 
 
 def list_companies(actor: Actor, page: int, per_page: int) -> Page:
