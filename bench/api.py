@@ -81,6 +81,8 @@ class Run:
     p99_ms: float
     non_2xx: int
     socket_errors: dict[str, int] = field(default_factory=dict)
+    web_cpu_ms: float = 0.0  # CPU of the server's processes per request
+    db_cpu_ms: float = 0.0  # CPU of the PostgreSQL backends of its database per request
 
 
 # --- wrk ---------------------------------------------------------------------
@@ -213,6 +215,44 @@ class Server:
         self._log.close()
 
 
+# --- CPU accounting ----------------------------------------------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None  # gone
+    return text[text.rindex(")") + 2:].split()  # after "pid (comm) "
+
+
+def session_cpu_seconds(session_id: int) -> float:
+    """User + system CPU of every live process in this session (a gunicorn
+    master started with start_new_session, and its workers)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        fields = _stat_fields(int(entry.name)) if entry.name.isdigit() else None
+        if fields and int(fields[3]) == session_id:  # field 6: session
+            total += (int(fields[11]) + int(fields[12])) / _TICKS  # fields 14, 15
+    return total
+
+
+def backend_cpu_seconds(db_name: str) -> float:
+    """User + system CPU of the PostgreSQL backends connected to ``db_name``
+    (same machine)."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (db_name,))]
+    total = 0.0
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields:
+            total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
+
+
 # --- database ----------------------------------------------------------------
 
 def create_database() -> str:
@@ -263,7 +303,7 @@ def machine() -> dict[str, str]:
 def summarize(runs: list[Run], target: str) -> dict[str, float]:
     mine = [r for r in runs if r.target == target]
     return {key: statistics.median(getattr(r, key) for r in mine)
-            for key in ("rps", "p50_ms", "p90_ms", "p99_ms")}
+            for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "web_cpu_ms", "db_cpu_ms")}
 
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -324,7 +364,16 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         for round_ in range(1, args.rounds + 1):
             order = ["bare", "host_get"] if round_ % 2 else ["host_get", "bare"]
             for name in order:
+                server = api if name == "host_get" else bare
+                web_before, db_before = session_cpu_seconds(server.proc.pid), \
+                    backend_cpu_seconds(db_name)
                 run = run_wrk(targets[name], args.duration, args.connections, round_)
+                run.web_cpu_ms = (session_cpu_seconds(server.proc.pid) - web_before) \
+                    / run.requests * 1000
+                # A backend that closed during the round takes its CPU with it:
+                # the figure can only be too low, never below zero.
+                run.db_cpu_ms = max(0.0, backend_cpu_seconds(db_name) - db_before) \
+                    / run.requests * 1000
                 runs.append(run)
                 print(f"round {round_} {name:8s} {run.rps:9.1f} req/s  p50 {run.p50_ms:7.2f} ms"
                       f"  p99 {run.p99_ms:7.2f} ms  ({run.requests} requests"
@@ -339,7 +388,9 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     medians = {name: summarize(runs, name) for name in ("bare", "host_get")}
     b, h = medians["bare"], medians["host_get"]
     ratios = {"throughput": h["rps"] / b["rps"], "p50": h["p50_ms"] / b["p50_ms"],
-              "p99": h["p99_ms"] / b["p99_ms"]}
+              "p99": h["p99_ms"] / b["p99_ms"],
+              # What the throughput ratio would be if server CPU were all that counted.
+              "cpu": (b["web_cpu_ms"] + b["db_cpu_ms"]) / (h["web_cpu_ms"] + h["db_cpu_ms"])}
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": info, "args": args, "settings": settings, "runs": runs,
@@ -361,6 +412,9 @@ def report(result: dict[str, Any]) -> str:
         f"  host/get  {h['rps']:9.1f} req/s  p50 {h['p50_ms']:7.2f} ms  p99 {h['p99_ms']:7.2f} ms",
         f"  host/get / bare: throughput {r['throughput']:.2f}x ({r['throughput']:.0%}), "
         f"p50 {r['p50']:.2f}x, p99 {r['p99']:.2f}x",
+        f"  server CPU per request: bare {b['web_cpu_ms']:.2f} ms, host/get "
+        f"{h['web_cpu_ms']:.2f} ms web + {h['db_cpu_ms']:.2f} ms PostgreSQL; "
+        f"bare / host/get {r['cpu']:.2f}x ({r['cpu']:.0%})",
         f"  goal >= {GOAL_THROUGHPUT_RATIO:.0%} of bare throughput: "
         f"{'met' if result['goal_throughput'] else 'NOT met'}; "
         f"p99 < {GOAL_P99_MS:.0f} ms: {'met' if result['goal_p99'] else 'NOT met'}",
@@ -380,7 +434,7 @@ def markdown(result: dict[str, Any], command: str) -> str:
     rows = "\n".join(
         f"| {run.round} | {'host/get' if run.target == 'host_get' else 'bare'} "
         f"| {run.rps:.1f} | {run.requests} | {run.p50_ms:.2f} | {run.p90_ms:.2f} "
-        f"| {run.p99_ms:.2f} | {run.non_2xx} "
+        f"| {run.p99_ms:.2f} | {run.web_cpu_ms:.3f} | {run.db_cpu_ms:.3f} | {run.non_2xx} "
         f"| {', '.join(f'{k} {v}' for k, v in run.socket_errors.items()) or '0'} |"
         for run in result["runs"]
     )
@@ -428,14 +482,27 @@ answers a small JSON object ({result['response_bytes']['bare']} bytes); no datab
 | host/get / bare | **{r['throughput']:.2f}** ({r['throughput']:.0%}) \
 | {r['p50']:.2f}x | {h['p90_ms'] / b['p90_ms']:.2f}x | {r['p99']:.2f}x |
 
+Server CPU per request (user + system time of the gunicorn master and workers, and of the \
+PostgreSQL backends of the bench database that lived through the round, over each round, \
+divided by its requests; wrk's own \
+CPU is not counted). It leaves out the load generator's share of the machine, but it still \
+varies with the machine's other load:
+
+| | web CPU ms/request | PostgreSQL CPU ms/request | total |
+|---|---:|---:|---:|
+| bare | {b['web_cpu_ms']:.3f} | {b['db_cpu_ms']:.3f} | {b['web_cpu_ms'] + b['db_cpu_ms']:.3f} |
+| host/get | {h['web_cpu_ms']:.3f} | {h['db_cpu_ms']:.3f} | {h['web_cpu_ms'] + h['db_cpu_ms']:.3f} |
+| bare / host/get | | | **{r['cpu']:.2f}** ({r['cpu']:.0%}) |
+
 Goal of the issue: host/get at least {GOAL_THROUGHPUT_RATIO:.0%} of the bare route's \
 throughput — {yes(result['goal_throughput'])} ({r['throughput']:.0%}); host/get p99 under \
 {GOAL_P99_MS:.0f} ms — {yes(result['goal_p99'])} ({h['p99_ms']:.1f} ms).
 
 ### Every round
 
-| round | target | requests/s | requests | p50 ms | p90 ms | p99 ms | non-2xx | socket errors |
-|---:|---|---:|---:|---:|---:|---:|---:|---|
+| round | target | requests/s | requests | p50 ms | p90 ms | p99 ms | web CPU ms/req \
+| db CPU ms/req | non-2xx | socket errors |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|
 {rows}
 
 ## Caveats
