@@ -43,7 +43,10 @@ class Settings:
     public_port: int = 0  # 0: the scheme's default port, left out of URLs
     port: int = 5000
     web_workers: int = 2
-    web_threads: int = 8
+    # Fewer threads contend less for the GIL: host/get under load cost 4.9 ms
+    # CPU with 8, 4.4 with 4, 3.6 with 2 (bench/api.py). 4 keeps room for
+    # requests that wait on a media node.
+    web_threads: int = 4
     api_token_ttl_days: int = 30
     # The longest a web process trusts a cached tenant or auth_token look-up
     # without having heard of a change (app/core/identity_cache.py); 0: off.

@@ -202,7 +202,14 @@ def cached_row(kind: str, key: str, load: Callable[[], M | None]) -> M | None:
     # it with merge(load=False), which reads it and never changes it
     # (SQLAlchemy's caching recipe).
     return _cached(kind, key, load, keep=lambda row: pickle.loads(pickle.dumps(row)),
-                   share=lambda row: db.session.merge(row, load=False))
+                   share=_attach)
+
+
+def _attach(row: M) -> M:
+    # merge(load=False) onto a row this session already holds would overwrite
+    # it, changes and all: the session's own copy wins.
+    held = db.session.identity_map.get(sa.inspect(row).key)
+    return held if held is not None else db.session.merge(row, load=False)
 
 
 def _cached(kind: str, key: str, load: Callable[[], V | None], keep: Callable[[V], Any],

@@ -18,6 +18,7 @@ from app import create_app
 from app.core.identity_cache import LISTENER_NAME, UNCHANGED, IdentityCache, identity_cache
 from app.extensions import db
 from app.modules.tenants.models import Company
+from app.modules.tenants.operations import company_for_host_name
 from tests.helpers import BACKEND, confera, free_port, settings_env, wait_for_http
 
 postgres_only = pytest.mark.postgres_only
@@ -212,3 +213,17 @@ def test_gunicorn_workers_refuse_a_token_as_soon_as_it_is_logged_out(settings, a
     finally:
         web.terminate()
         web.wait(timeout=15)
+
+
+def test_a_second_look_up_keeps_the_changes_made_since_the_first(app, admin):
+    if BACKEND == "postgresql":
+        listening(app)
+    with app.test_request_context():
+        company_for_host_name(admin["host_name"])  # fills the cache
+        db.session.remove()
+        tenant = company_for_host_name(admin["host_name"])  # from the cache
+        assert tenant is not None
+        tenant.name = "Changed, not yet flushed"
+        again = company_for_host_name(admin["host_name"])  # a page's branding, say
+        assert again is tenant and again.name == "Changed, not yet flushed"
+        db.session.rollback()
