@@ -1,14 +1,17 @@
 """Benchmark: enterprise_api ``host/get`` against a bare Flask route (``make bench``).
 
-Both are served by the same gunicorn set-up (``gunicorn_args`` in app/cli.py:
-gthread workers, WEB_WORKERS x WEB_THREADS, access log on) and loaded by wrk
-with the same number of connections, alternately, so the machine's noise hits
-both. host/get runs against a throw-away PostgreSQL database
-(``confera_bench_<random>`` on 127.0.0.1:5432, created here and dropped at the
-end) and is authenticated by an auth_token from ``/enterprise_api/authenticate``.
+A second baseline, the bare route plus one SELECT through SQLAlchemy Core,
+shows what any answer from the database costs. All three are served by the
+same gunicorn set-up (``gunicorn_args`` in app/cli.py: gthread workers,
+WEB_WORKERS x WEB_THREADS, access log on) and loaded by wrk with the same
+number of connections, in turn, so the machine's noise hits all of them.
+They run against a throw-away PostgreSQL database (``confera_bench_<random>``
+on 127.0.0.1:5432, created here and dropped at the end); host/get is
+authenticated by an auth_token from ``/enterprise_api/authenticate``.
 
-Prints the medians of the rounds and the ratios host/get / bare, and writes
-them into bench/RESULTS.md. Needs ``wrk`` (``make bench`` installs it).
+Prints the medians of the rounds, the ratios and the server CPU per request,
+and writes them into bench/RESULTS.md. Needs ``wrk`` (``make bench`` installs
+it).
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ ADMIN_PASSWORD = "bench-password-123"  # a throw-away database
 GOAL_THROUGHPUT_RATIO = 0.5
 GOAL_P99_MS = 50.0
 WRK_THREADS = 2
+TARGETS = ("bare", "select", "host_get")
+LABELS = {"bare": "bare", "select": "bare + one SELECT", "host_get": "host/get"}
 WRK_TIMEOUT = "10s"  # slow answers stay in the latency figures instead of becoming timeouts
 
 
@@ -300,6 +305,10 @@ def machine() -> dict[str, str]:
 
 # --- the benchmark -----------------------------------------------------------
 
+def cpu_ms(medians: dict[str, float]) -> float:
+    return medians["web_cpu_ms"] + medians["db_cpu_ms"]
+
+
 def summarize(runs: list[Run], target: str) -> dict[str, float]:
     mine = [r for r in runs if r.target == target]
     return {key: statistics.median(getattr(r, key) for r in mine)
@@ -349,10 +358,15 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         status, bare_body = post(bare.url("/bare"), HOST_NAME, payload)
         if status != 200:
             raise BenchError(f"the bare route answered {status}: {bare_body}")
-        response_bytes = {"host_get": len(json.dumps(body)), "bare": len(json.dumps(bare_body))}
+        status, select_body = post(bare.url("/bare/select"), HOST_NAME, payload)
+        if status != 200 or select_body.get("id") != host_id:
+            raise BenchError(f"the bare select route answered {status}: {select_body}")
+        response_bytes = {"host_get": len(json.dumps(body)), "bare": len(json.dumps(bare_body)),
+                          "select": len(json.dumps(select_body))}
 
         targets = {
             "bare": Target("bare", bare.url("/bare"), HOST_NAME, json.dumps(payload)),
+            "select": Target("select", bare.url("/bare/select"), HOST_NAME, json.dumps(payload)),
             "host_get": Target("host_get", api.url("/enterprise_api/host/get"), HOST_NAME,
                                json.dumps(payload)),
         }
@@ -362,7 +376,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
         runs: list[Run] = []
         for round_ in range(1, args.rounds + 1):
-            order = ["bare", "host_get"] if round_ % 2 else ["host_get", "bare"]
+            # Each target goes first, middle and last in turn.
+            order = list(TARGETS[round_ % 3:] + TARGETS[:round_ % 3])
             for name in order:
                 server = api if name == "host_get" else bare
                 web_before, db_before = session_cpu_seconds(server.proc.pid), \
@@ -385,12 +400,14 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         drop_database(db_name)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    medians = {name: summarize(runs, name) for name in ("bare", "host_get")}
-    b, h = medians["bare"], medians["host_get"]
+    medians = {name: summarize(runs, name) for name in TARGETS}
+    b, h, q = medians["bare"], medians["host_get"], medians["select"]
     ratios = {"throughput": h["rps"] / b["rps"], "p50": h["p50_ms"] / b["p50_ms"],
               "p99": h["p99_ms"] / b["p99_ms"],
               # What the throughput ratio would be if server CPU were all that counted.
-              "cpu": (b["web_cpu_ms"] + b["db_cpu_ms"]) / (h["web_cpu_ms"] + h["db_cpu_ms"])}
+              "cpu": cpu_ms(b) / cpu_ms(h),
+              "select_throughput": q["rps"] / b["rps"],
+              "host_get_vs_select": h["rps"] / q["rps"]}
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": info, "args": args, "settings": settings, "runs": runs,
@@ -403,16 +420,20 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> str:
     """The console summary."""
-    b, h = result["medians"]["bare"], result["medians"]["host_get"]
+    b, h, q = (result["medians"][name] for name in ("bare", "host_get", "select"))
     r = result["ratios"]
     lines = [
         "",
         f"medians of {result['args'].rounds} rounds, {result['args'].connections} connections:",
         f"  bare      {b['rps']:9.1f} req/s  p50 {b['p50_ms']:7.2f} ms  p99 {b['p99_ms']:7.2f} ms",
+        f"  select    {q['rps']:9.1f} req/s  p50 {q['p50_ms']:7.2f} ms  p99 {q['p99_ms']:7.2f} ms",
         f"  host/get  {h['rps']:9.1f} req/s  p50 {h['p50_ms']:7.2f} ms  p99 {h['p99_ms']:7.2f} ms",
+        f"  select / bare: throughput {r['select_throughput']:.0%}; "
+        f"host/get / select: {r['host_get_vs_select']:.0%}",
         f"  host/get / bare: throughput {r['throughput']:.2f}x ({r['throughput']:.0%}), "
         f"p50 {r['p50']:.2f}x, p99 {r['p99']:.2f}x",
-        f"  server CPU per request: bare {b['web_cpu_ms']:.2f} ms, host/get "
+        f"  server CPU per request: bare {b['web_cpu_ms']:.2f} ms, select {cpu_ms(q):.2f} ms, "
+        f"host/get "
         f"{h['web_cpu_ms']:.2f} ms web + {h['db_cpu_ms']:.2f} ms PostgreSQL; "
         f"bare / host/get {r['cpu']:.2f}x ({r['cpu']:.0%})",
         f"  goal >= {GOAL_THROUGHPUT_RATIO:.0%} of bare throughput: "
@@ -425,14 +446,14 @@ def report(result: dict[str, Any]) -> str:
 
 def markdown(result: dict[str, Any], command: str) -> str:
     args, settings, m = result["args"], result["settings"], result["machine"]
-    b, h = result["medians"]["bare"], result["medians"]["host_get"]
+    b, h, q = (result["medians"][name] for name in ("bare", "host_get", "select"))
     r = result["ratios"]
 
     def yes(ok: bool) -> str:
         return "**met**" if ok else "**not met**"
 
     rows = "\n".join(
-        f"| {run.round} | {'host/get' if run.target == 'host_get' else 'bare'} "
+        f"| {run.round} | {LABELS[run.target]} "
         f"| {run.rps:.1f} | {run.requests} | {run.p50_ms:.2f} | {run.p90_ms:.2f} "
         f"| {run.p99_ms:.2f} | {run.web_cpu_ms:.3f} | {run.db_cpu_ms:.3f} | {run.non_2xx} "
         f"| {', '.join(f'{k} {v}' for k, v in run.socket_errors.items()) or '0'} |"
@@ -460,7 +481,7 @@ bound to 127.0.0.1. Both run for the whole benchmark; only one is loaded at a ti
 --latency -s bench/lua/post.lua`, keep-alive connections, every request the same POST with a \
 JSON body `{{"auth_token": ..., "host_id": N}}` and `Host: {HOST_NAME}`.
 - Each server was warmed up for {args.warmup}s (discarded), then {args.rounds} rounds of \
-{args.duration}s each, bare and host/get alternately (the order swaps every round). \
+{args.duration}s each of the three targets in turn (each goes first, middle and last in turn). \
 Figures below are medians over the rounds.
 - host/get: an authenticated call (auth_token in the body) by the reseller admin for its own \
 host record, against a throw-away PostgreSQL database; every request resolves the tenant from \
@@ -470,17 +491,25 @@ each worker's identity cache (`IDENTITY_CACHE_SECONDS` {settings.identity_cache_
 app/core/identity_cache.py) once warm; the host row itself is read from PostgreSQL on every \
 request (one SELECT in a transaction). `CONFERA_ENV=test` (it only changes start-up checks), \
 a random `SECRET_KEY`, default pool settings.
-- bare: `bench/bare_app.py`, a Flask app with one POST route that parses the JSON body and \
+- bare: `bench/bare_app.py`, a Flask app whose POST route parses the JSON body and \
 answers a small JSON object ({result['response_bytes']['bare']} bytes); no database.
+- bare + one SELECT: the same app's second route, which also reads the host row by id through \
+SQLAlchemy Core in a transaction, on the same database and driver as the app \
+({result['response_bytes']['select']} bytes): the least any answer from the database costs, \
+with no ORM, tenant, token or schema.
 
 ## Results (medians of {args.rounds} rounds)
 
 | | requests/s | p50 ms | p90 ms | p99 ms |
 |---|---:|---:|---:|---:|
 | bare | {b['rps']:.1f} | {b['p50_ms']:.2f} | {b['p90_ms']:.2f} | {b['p99_ms']:.2f} |
+| bare + one SELECT | {q['rps']:.1f} | {q['p50_ms']:.2f} | {q['p90_ms']:.2f} | {q['p99_ms']:.2f} |
 | host/get | {h['rps']:.1f} | {h['p50_ms']:.2f} | {h['p90_ms']:.2f} | {h['p99_ms']:.2f} |
 | host/get / bare | **{r['throughput']:.2f}** ({r['throughput']:.0%}) \
 | {r['p50']:.2f}x | {h['p90_ms'] / b['p90_ms']:.2f}x | {r['p99']:.2f}x |
+| bare + one SELECT / bare | {r['select_throughput']:.2f} ({r['select_throughput']:.0%}) | | | |
+| host/get / bare + one SELECT | {r['host_get_vs_select']:.2f} \
+({r['host_get_vs_select']:.0%}) | | | |
 
 Server CPU per request (user + system time of the gunicorn master and workers, and of the \
 PostgreSQL backends of the bench database that lived through the round, over each round, \
@@ -490,8 +519,9 @@ varies with the machine's other load:
 
 | | web CPU ms/request | PostgreSQL CPU ms/request | total |
 |---|---:|---:|---:|
-| bare | {b['web_cpu_ms']:.3f} | {b['db_cpu_ms']:.3f} | {b['web_cpu_ms'] + b['db_cpu_ms']:.3f} |
-| host/get | {h['web_cpu_ms']:.3f} | {h['db_cpu_ms']:.3f} | {h['web_cpu_ms'] + h['db_cpu_ms']:.3f} |
+| bare | {b['web_cpu_ms']:.3f} | {b['db_cpu_ms']:.3f} | {cpu_ms(b):.3f} |
+| bare + one SELECT | {q['web_cpu_ms']:.3f} | {q['db_cpu_ms']:.3f} | {cpu_ms(q):.3f} |
+| host/get | {h['web_cpu_ms']:.3f} | {h['db_cpu_ms']:.3f} | {cpu_ms(h):.3f} |
 | bare / host/get | | | **{r['cpu']:.2f}** ({r['cpu']:.0%}) |
 
 Goal of the issue: host/get at least {GOAL_THROUGHPUT_RATIO:.0%} of the bare route's \
@@ -524,7 +554,7 @@ this benchmark with 8, 4 and 2 threads per worker, twice each: host/get cost 4.6
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--duration", type=int, default=10, help="seconds per round and target")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of bare + host/get")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three targets")
     parser.add_argument("--connections", type=int, default=50, help="concurrent wrk clients")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per server")
     parser.add_argument("--results", type=Path, default=RESULTS,
