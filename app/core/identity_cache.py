@@ -146,6 +146,8 @@ class IdentityCache:
                             self.invalidate()
             except psycopg.Error as exc:
                 log.warning("identity cache: not listening (%s); retrying", exc)
+            except Exception:  # never let the thread die: the cache would stay off unnoticed
+                log.exception("identity cache: listener failed; retrying")
             finally:
                 self._listening = False
                 self.invalidate()
