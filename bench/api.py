@@ -539,9 +539,9 @@ throughput — {yes(result['goal_throughput'])} ({r['throughput']:.0%}); host/ge
 
 - The machine has {m['nproc']} CPUs and is shared and noisy. wrk, both gunicorn masters, \
 their workers and PostgreSQL all run on it, so the load generator takes CPU from the server \
-it measures; absolute figures are low and vary from run to run by tens of percent. The ratio \
-is the figure to watch: both routes meet the same machine, the same gunicorn set-up and \
-alternating rounds.
+it measures; absolute figures are low and vary from run to run by tens of percent. The ratios \
+are the figures to watch: the three routes meet the same machine, the same gunicorn set-up and \
+rotating rounds.
 - With {args.connections} connections against {settings.web_workers} x \
 {settings.web_threads} threads, requests queue; the latency figures are mostly queueing time \
 and grow with the connection count.
