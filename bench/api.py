@@ -233,6 +233,10 @@ def _stat_fields(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2:].split()  # after "pid (comm) "
 
 
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime: fields 14, 15
+
+
 def session_cpu_seconds(session_id: int) -> float:
     """User + system CPU of every live process in this session (a gunicorn
     master started with start_new_session, and its workers)."""
@@ -240,7 +244,7 @@ def session_cpu_seconds(session_id: int) -> float:
     for entry in Path("/proc").iterdir():
         fields = _stat_fields(int(entry.name)) if entry.name.isdigit() else None
         if fields and int(fields[3]) == session_id:  # field 6: session
-            total += (int(fields[11]) + int(fields[12])) / _TICKS  # fields 14, 15
+            total += _cpu_seconds(fields)
     return total
 
 
@@ -254,7 +258,7 @@ def backend_cpu_seconds(db_name: str) -> float:
     for pid in pids:
         fields = _stat_fields(pid)
         if fields:
-            total += (int(fields[11]) + int(fields[12])) / _TICKS
+            total += _cpu_seconds(fields)
     return total
 
 

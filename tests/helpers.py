@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -50,3 +51,13 @@ def wait_for_http(url: str, host_header: str, timeout: float = 30.0) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 15.0) -> float:
+    """Seconds it took ``condition`` to hold; fails the test after ``timeout``."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+    return time.monotonic() - started

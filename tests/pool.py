@@ -3,8 +3,7 @@ of the whole pool (tests/sfu/test_placement.py, tests/modules/media_nodes)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import httpx
 
 from app.config import Settings
-from tests.helpers import confera, free_port, settings_env, wait_for_http
+from tests.helpers import confera, free_port, settings_env, wait_for_http, wait_until
 from tests.sfu.conftest import NodeProcess, new_keys
 
 
@@ -61,11 +60,3 @@ def running_pool(settings: Settings, node_ids: tuple[str, ...],
             node.stop()
         web.terminate()
         web.wait(timeout=15)
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)

@@ -5,7 +5,7 @@ cache of every process."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -19,25 +19,22 @@ from app.core.identity_cache import LISTENER_NAME, UNCHANGED, IdentityCache, ide
 from app.extensions import db
 from app.modules.tenants.models import Company
 from app.modules.tenants.operations import company_for_host_name
-from tests.helpers import BACKEND, confera, free_port, settings_env, wait_for_http
+from tests.helpers import (
+    BACKEND,
+    confera,
+    free_port,
+    settings_env,
+    wait_for_http,
+    wait_until,
+)
 
 postgres_only = pytest.mark.postgres_only
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> float:
-    """Seconds it took ``condition`` to hold; fails the test after ``timeout``."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"not within {timeout} s")
-        time.sleep(0.01)
-    return time.monotonic() - started
 
 
 def listening(app: Flask) -> IdentityCache:
     with app.app_context():
         cache = identity_cache()
-    wait_until(cache.usable)
+    wait_until(cache.usable, "listening", 5.0)
     return cache
 
 
@@ -118,7 +115,8 @@ def test_logout_through_another_process_refuses_the_token_everywhere(app, api, s
                                     headers=headers).status_code == 200
     # The other process's NOTIFY reaches this one's listener thread.
     seconds = wait_until(lambda: api("host/get", admin["host_name"], admin["token"],
-                                     host_id=admin["host_id"]).status_code == 401, 2.0)
+                                     host_id=admin["host_id"]).status_code == 401,
+                         "the token refused", 2.0)
     assert seconds < 1.0
 
 
@@ -133,7 +131,8 @@ def test_a_company_deactivated_with_core_sql_stops_resolving_everywhere(app, api
         conn.execute(sa.update(Company).where(Company.id == admin["company_id"])
                      .values(active=False))
     wait_until(lambda: api("host/get", admin["host_name"], admin["token"],
-                           host_id=admin["host_id"]).status_code == 404, 2.0)
+                           host_id=admin["host_id"]).status_code == 404,
+               "the host name unresolved", 2.0)
 
 
 @postgres_only
@@ -187,8 +186,8 @@ def test_a_lost_listening_connection_is_replaced_and_the_cache_emptied(app):
             "WHERE application_name = %s AND datname = current_database()", (LISTENER_NAME,)
         ).fetchall()
     assert killed, "the listener's connection was not found"
-    wait_until(lambda: cache.get("company_at", "example.test") is None, 2.0)
-    wait_until(cache.usable, 5.0)  # listening again on a new connection
+    wait_until(lambda: cache.get("company_at", "example.test") is None, "emptied", 2.0)
+    wait_until(cache.usable, "listening again on a new connection", 5.0)
 
 
 @postgres_only

@@ -18,7 +18,7 @@ from app.jobs import enqueue
 from app.jobs.models import Job, JobStatus
 from app.jobs.worker import Worker
 from app.modules.mail.operations import SEND_MAIL
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_until
 
 
 def mail_payload(n: int = 0) -> dict[str, str]:
@@ -51,14 +51,6 @@ def all_jobs(app) -> list[Job]:
         jobs = db.session.execute(sa.select(Job).order_by(Job.id)).scalars().all()
         db.session.expunge_all()
         return list(jobs)
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
 
 
 def sleep_until(moment: datetime) -> None:
@@ -134,7 +126,7 @@ def test_a_job_whose_worker_was_killed_runs_again_after_its_lease(
     assert mail.message_id == payload["message_id"]
     assert mail.received_at >= lease_end, "taken again before the lease ran out"
 
-    wait_until(lambda: load(app, job_id).status is JobStatus.DONE, 5, "job done")
+    wait_until(lambda: load(app, job_id).status is JobStatus.DONE, "job done", 5)
     job = load(app, job_id)
     assert (job.attempts, job.locked_by, job.last_error) == (2, second.name, None)
 
@@ -160,7 +152,7 @@ def test_two_workers_never_take_the_same_job(app, start_worker, start_smtp_serve
     queue(app, *((SEND_MAIL, payload) for payload in payloads))
 
     smtp.wait_for(len(payloads), timeout=30)
-    wait_until(lambda: all(j.status is JobStatus.DONE for j in all_jobs(app)), 10, "all done")
+    wait_until(lambda: all(j.status is JobStatus.DONE for j in all_jobs(app)), "all done", 10)
     for worker in workers:
         worker.stop()  # lets a job still in flight finish: a duplicate would show now
 

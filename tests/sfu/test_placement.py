@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.modules.meetings.models import Participant
 from app.protocol import signalling as sig
-from tests.pool import Pool, running_pool, wait_until
+from tests.helpers import wait_until
+from tests.pool import Pool, running_pool
 from tests.sfu.client import NodeClient
 from tests.sfu.conftest import run
 

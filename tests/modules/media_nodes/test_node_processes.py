@@ -19,7 +19,8 @@ from app.protocol import node_api
 from app.protocol import signalling as sig
 from app.protocol.join_token import Role, verify
 from app.protocol.messages import Message
-from tests.pool import Pool, running_pool, wait_until
+from tests.helpers import wait_until
+from tests.pool import Pool, running_pool
 from tests.sfu.client import NodeClient
 from tests.sfu.conftest import run
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.modules.meetings.models import MeetingSession, Participant
 from app.protocol.signalling import MuteMode
-from tests.pool import wait_until
+from tests.helpers import wait_until
 from tests.web.browser.conftest import MODERATOR_PIN, open_room
 
 
