@@ -1,29 +1,31 @@
-"""Tenant and caller look-ups kept per process, and emptied everywhere when
-the rows behind them change.
+"""Tenant, caller and host look-ups kept per process, and emptied everywhere
+when the rows behind them change.
 
 Every API call and page resolves its tenant (Host header -> company) and most
-resolve their caller (auth_token -> host). Those rows change rarely, and
-looking them up was two of the three queries of a simple read such as
+resolve their caller (auth_token -> host); host/get reads one host. Those
+rows change rarely, and reading them was all the SQL of a simple read such as
 host/get (bench/RESULTS.md). So each process keeps what it looked up: an
-immutable record (the caller), or a detached copy of a row (the tenant) that
-a request attaches to its session without SQL. Only these look-ups are
-cached; documents are always read from the database.
+immutable record (the caller, a host), or a detached copy of a row (the
+tenant) that a request attaches to its session without SQL. Writes never
+work on what the cache holds: they read the row afresh.
 
-Any write to ``IDENTITY_TABLES`` through SQLAlchemy, ORM or Core, empties the
-cache of every process:
-- the writing connection sends ``NOTIFY`` on ``CHANNEL`` in the same
-  transaction, so PostgreSQL tells every listening process when, and only
-  if, the change commits;
+Any committed change to ``IDENTITY_TABLES`` empties the cache of every process:
+- PostgreSQL announces it: triggers (migration ``identity_change_notices``)
+  send ``NOTIFY`` on ``CHANNEL`` whoever writes (the app, psql, another tool),
+  delivered when, and only if, the change commits;
 - each process listens on a connection of its own (a thread started on
   first use, again after a fork); while it is not listening, nothing is
   cached, and it empties the cache when it listens again;
+- a look-up that finds a notice waiting on that connection, not yet taken in
+  by the thread (which may be waiting for the GIL), does not use the cache;
 - the writing process also empties its own cache at once, so a client reads
   its own write on the next request.
 
-A fill that raced a change is not kept: every fill carries the generation it
-started under. Changes made outside SQLAlchemy (psql) are seen after
-``IDENTITY_CACHE_SECONDS`` at most. SQLite has no NOTIFY, so there the cache
-stays off and every request looks up again.
+So a change is seen by every process as soon as PostgreSQL has delivered its
+notice. A fill that raced a change is not kept: every fill carries the
+generation it started under. ``IDENTITY_CACHE_SECONDS`` bounds an entry's
+life all the same. SQLite has no NOTIFY, so there the cache stays off and
+every request looks up again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -48,7 +51,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "confera_identity"
 IDENTITY_TABLES = frozenset({"resellers", "companies", "hosts", "api_tokens"})
 # Execution option of a write that changes nothing a look-up returns
-# (bookkeeping such as a token's last_used_at): it empties nothing.
+# (bookkeeping such as a token's last_used_at): it empties nothing here (the
+# triggers leave the same column out).
 UNCHANGED = "identity_unchanged"
 MAX_ENTRIES = 10_000  # tokens are per client; a full cache starts again
 RELISTEN_SECONDS = 1.0
@@ -69,6 +73,8 @@ class IdentityCache:
         self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
         self._generation = 0
         self._listening = False
+        self._socket: int | None = None  # the listening connection's, while it listens
+        self._draining = False  # the listener is taking in notices, not yet done
         self._listener_pid: int | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -87,7 +93,20 @@ class IdentityCache:
             return False
         if self._listener_pid != os.getpid():
             self._start_listener()
-        return self._listening
+        return self._listening and not self._notice_waiting()
+
+    def _notice_waiting(self) -> bool:
+        if self._draining:
+            return True
+        socket = self._socket
+        if socket is None:
+            return True
+        poll = select.poll()
+        try:
+            poll.register(socket, select.POLLIN)
+            return bool(poll.poll(0))
+        except (OSError, ValueError):  # closed under us: the listener is going
+            return True
 
     def get(self, kind: str, key: str) -> Any | None:
         entry = self._entries.get((kind, key))
@@ -138,12 +157,7 @@ class IdentityCache:
                                      keepalives=1, keepalives_idle=10, keepalives_interval=5,
                                      keepalives_count=3) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self.invalidate()  # whatever was filled before now was unheard
-                    self._listening = True
-                    while not self._stopped.is_set():
-                        # (what arrives between two calls waits in psycopg's backlog)
-                        for _ in conn.notifies(timeout=1.0):
-                            self.invalidate()
+                    self._hear(conn.pgconn)
             except psycopg.Error as exc:
                 log.warning("identity cache: not listening (%s); retrying", exc)
             except Exception:  # never let the thread die: the cache would stay off unnoticed
@@ -153,28 +167,54 @@ class IdentityCache:
                 self.invalidate()
             self._stopped.wait(RELISTEN_SECONDS)
 
+    def _hear(self, pgconn: psycopg.pq.abc.PGconn) -> None:
+        self._socket = pgconn.socket
+        self.invalidate()  # whatever was filled before now was unheard
+        self._listening = True
+        waiting = select.poll()
+        waiting.register(pgconn.socket, select.POLLIN)
+        try:
+            while not self._stopped.is_set():
+                if not waiting.poll(1000):
+                    continue
+                # Raised before the notice leaves the socket, lowered once the
+                # cache is emptied: look-ups in between see it as waiting.
+                self._draining = True
+                pgconn.consume_input()  # raises when the connection is lost
+                heard = False
+                while pgconn.notifies() is not None:
+                    heard = True
+                if heard:
+                    self.invalidate()
+                self._draining = False
+        finally:
+            self._listening = False  # before the socket closes
+            self._socket = None
+            self._draining = False
+
 
 def init_identity_cache(app: Flask, engine: Engine) -> None:
-    """Give ``app`` its cache; on PostgreSQL, make every write to an identity
-    table announce itself."""
+    """Give ``app`` its cache; on PostgreSQL, make this process's own writes to
+    an identity table empty it at once."""
     settings = app.config["SETTINGS"]
     postgres = engine.dialect.name == "postgresql"
     dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     cache = IdentityCache(dsn if postgres else None, settings.identity_cache_seconds)
     app.extensions[_EXTENSION] = cache
     if cache.enabled:
-        _announce_changes(engine, cache)
+        _forget_own_writes(engine, cache)
 
 
-def _announce_changes(engine: Engine, cache: IdentityCache) -> None:
+def _forget_own_writes(engine: Engine, cache: IdentityCache) -> None:
+    # Other processes hear of a change from the triggers' NOTIFY; this one
+    # must not wait for its own listener to read its own write.
     @sa.event.listens_for(engine, "after_execute")
     def _after_execute(conn: sa.Connection, statement: Any, _multiparams: Any, _params: Any,
                        options: dict[str, Any], _result: Any) -> None:
-        if not isinstance(statement, sa.sql.dml.UpdateBase) or options.get(UNCHANGED):
-            return
+        if not isinstance(statement, sa.Update | sa.Delete) or options.get(UNCHANGED):
+            return  # (an insert makes nothing stale: misses are never kept)
         if getattr(statement.table, "name", None) not in IDENTITY_TABLES:
             return
-        conn.exec_driver_sql(f"NOTIFY {CHANNEL}")  # delivered if, and when, this commits
         conn.info[_CHANGED] = True
         cache.invalidate()
 

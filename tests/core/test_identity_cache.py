@@ -4,6 +4,8 @@ cache of every process."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +17,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app import create_app
+from app.core.db import utcnow
 from app.core.identity_cache import LISTENER_NAME, UNCHANGED, IdentityCache, identity_cache
 from app.extensions import db
+from app.modules.auth.models import ApiToken
 from app.modules.tenants.models import Company
 from app.modules.tenants.operations import company_for_host_name
 from tests.helpers import (
@@ -76,7 +80,7 @@ def test_the_cache_is_on_only_where_changes_can_be_heard(app, settings):
 
 
 @postgres_only
-def test_a_repeated_call_reads_only_the_document_itself(app, api, admin):
+def test_a_repeated_host_get_sends_no_sql(app, api, admin):
     listening(app)
     for _ in range(2):  # the first fills the cache and marks the token used
         assert api("host/get", admin["host_name"], admin["token"],
@@ -84,23 +88,29 @@ def test_a_repeated_call_reads_only_the_document_itself(app, api, admin):
     with statements(app) as seen:
         response = api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
     assert response.status_code == 200
-    assert len(seen) == 1, seen  # no tenant, no token: the host, read afresh
-    assert "FROM hosts" in seen[0]
+    assert response.json["host_id"] == admin["host_id"]
+    assert seen == []  # tenant, token and host all from memory
 
 
 @postgres_only
-def test_documents_are_read_afresh_even_where_the_cache_holds_the_row(app, api, admin):
+def test_rows_changed_with_psql_show_at_once(app, api, admin):
     listening(app)
+    assert api("host/get", admin["host_name"], admin["token"],
+               host_id=admin["host_id"]).json["name"] != "Renamed by psql"
     api("company/get", admin["host_name"], admin["token"], company_id=admin["company_id"])
-    with psycopg.connect(libpq_url(app)) as conn:  # outside SQLAlchemy: no NOTIFY
+    with psycopg.connect(libpq_url(app)) as conn:  # outside the app: the triggers tell
         conn.execute("UPDATE hosts SET name = 'Renamed by psql' WHERE id = %s",
                      (admin["host_id"],))
         conn.execute("UPDATE companies SET name = 'Renamed by psql' WHERE id = %s",
                      (admin["company_id"],))
-    host = api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
-    company = api("company/get", admin["host_name"], admin["token"],
-                  company_id=admin["company_id"])
-    assert (host.json["name"], company.json["name"]) == ("Renamed by psql", "Renamed by psql")
+
+    def renamed() -> bool:
+        host = api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
+        company = api("company/get", admin["host_name"], admin["token"],
+                      company_id=admin["company_id"])
+        return (host.json["name"], company.json["name"]) == ("Renamed by psql",) * 2
+
+    assert wait_until(renamed, "the new names", 2.0) < 1.0
 
 
 @postgres_only
@@ -137,20 +147,65 @@ def test_a_company_deactivated_with_core_sql_stops_resolving_everywhere(app, api
 
 @postgres_only
 def test_bookkeeping_writes_empty_nothing(app, api, admin):
+    """A token's last_used_at is written as calls come in; no look-up returns it."""
     cache = listening(app)
     api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
+    time.sleep(0.2)  # notices of the fixtures' writes have arrived
     before = cache.generation
+    with psycopg.connect(libpq_url(app)) as conn:  # whoever writes: the triggers decide
+        conn.execute("UPDATE api_tokens SET last_used_at = now()")
     with app.app_context():
-        db.session.execute(sa.update(Company).where(Company.id == admin["company_id"])
-                           .values(name="Same").execution_options(**{UNCHANGED: True}))
+        db.session.execute(sa.update(ApiToken).values(last_used_at=utcnow())
+                           .execution_options(**{UNCHANGED: True}))
         db.session.commit()
-    time.sleep(0.2)  # a NOTIFY, had one been sent, would have arrived
+    time.sleep(0.2)  # a notice, had one been sent, would have arrived
     assert cache.generation == before
-    with app.app_context():
-        db.session.execute(sa.update(Company).where(Company.id == admin["company_id"])
-                           .values(name="Changed"))
-        db.session.commit()
-    assert cache.generation > before
+    with psycopg.connect(libpq_url(app)) as conn:
+        conn.execute("UPDATE api_tokens SET expires_at = expires_at + interval '1 day'")
+    wait_until(lambda: cache.generation > before, "the cache emptied", 2.0)
+
+
+@postgres_only
+def test_a_token_revoked_with_psql_is_refused_at_once(app, api, admin):
+    listening(app)
+    assert api("host/get", admin["host_name"], admin["token"],
+               host_id=admin["host_id"]).status_code == 200
+    with psycopg.connect(libpq_url(app)) as conn:  # outside the app: the trigger tells
+        conn.execute("UPDATE api_tokens SET revoked_at = now()")
+    seconds = wait_until(lambda: api("host/get", admin["host_name"], admin["token"],
+                                     host_id=admin["host_id"]).status_code == 401,
+                         "the token refused", 2.0)
+    assert seconds < 1.0
+
+
+@postgres_only
+def test_a_notice_the_listener_has_not_taken_in_is_not_overlooked(app, admin):
+    """After a change commits, the listener thread may wait for the GIL before it
+    empties the cache; a look-up in between must not trust the cache."""
+    listening(app)
+    with app.test_request_context():
+        company_for_host_name(admin["host_name"])  # cached
+    rename = ("import psycopg, sys, time\n"
+              "with psycopg.connect(sys.argv[1]) as conn:\n"
+              "    conn.execute(\"UPDATE companies SET name = 'Renamed' WHERE id = %s\","
+              " (int(sys.argv[2]),))\n"
+              "print(time.monotonic())")
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(60.0)  # this thread keeps the GIL while it computes
+    try:
+        writer = subprocess.Popen([sys.executable, "-c", rename, libpq_url(app),
+                                   str(admin["company_id"])], stdout=subprocess.PIPE, text=True)
+        deadline = time.perf_counter() + 4.0
+        while time.perf_counter() < deadline:  # no I/O: the listener cannot run
+            pass
+        with app.test_request_context():
+            looked_up_at = time.monotonic()
+            name = company_for_host_name(admin["host_name"]).name  # type: ignore[union-attr]
+    finally:
+        sys.setswitchinterval(interval)
+    committed_at = float(writer.communicate(timeout=10)[0])
+    assert committed_at < looked_up_at, "the change came too late to test anything"
+    assert name == "Renamed"
 
 
 @postgres_only
@@ -190,28 +245,47 @@ def test_a_lost_listening_connection_is_replaced_and_the_cache_emptied(app):
     wait_until(cache.usable, "listening again on a new connection", 5.0)
 
 
-@postgres_only
-def test_gunicorn_workers_refuse_a_token_as_soon_as_it_is_logged_out(settings, admin):
-    """Two worker processes, each with its cache; every call on a new connection,
-    so the calls spread over both."""
+@contextmanager
+def two_gunicorn_workers(settings, admin) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A real ``confera web`` with two worker processes, each with its cache;
+    yields its enterprise_api URL once both have served host/get."""
     port = free_port()
     web = confera("web", "--port", str(port),
                   env=settings_env(settings, WEB_WORKERS="2", WEB_THREADS="2"))
     url = f"http://127.0.0.1:{port}/enterprise_api"
-    headers = {"Host": admin["host_name"]}
-    body = {"auth_token": admin["token"], "host_id": admin["host_id"]}
     try:
         wait_for_http(f"{url}/host/get", admin["host_name"])
         time.sleep(1.0)  # both workers listening
+        yield url
+    finally:
+        web.terminate()
+        web.wait(timeout=15)
+
+
+@postgres_only
+def test_gunicorn_workers_refuse_a_token_as_soon_as_it_is_logged_out(settings, admin):
+    """Every call on a new connection, so the calls spread over both workers."""
+    headers = {"Host": admin["host_name"]}
+    body = {"auth_token": admin["token"], "host_id": admin["host_id"]}
+    with two_gunicorn_workers(settings, admin) as url:
         assert {httpx.post(f"{url}/host/get", json=body, headers=headers).status_code
                 for _ in range(20)} == {200}
         assert httpx.post(f"{url}/logout", json={"auth_token": admin["token"]},
                           headers=headers).status_code == 200
         assert [httpx.post(f"{url}/host/get", json=body, headers=headers).status_code
                 for _ in range(20)] == [401] * 20
-    finally:
-        web.terminate()
-        web.wait(timeout=15)
+
+
+@postgres_only
+def test_gunicorn_workers_show_a_changed_host_as_soon_as_it_is_changed(settings, admin):
+    headers = {"Host": admin["host_name"]}
+    body = {"auth_token": admin["token"], "host_id": admin["host_id"]}
+    with two_gunicorn_workers(settings, admin) as url:
+        for name in ("First name", "Second name", "Third name"):
+            assert httpx.post(f"{url}/host/update", json={**body, "name": name},
+                              headers=headers).json()["name"] == name
+            assert [httpx.post(f"{url}/host/get", json=body, headers=headers).json()["name"]
+                    for _ in range(10)] == [name] * 10
 
 
 def test_a_second_look_up_keeps_the_changes_made_since_the_first(app, admin):

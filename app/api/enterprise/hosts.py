@@ -18,7 +18,7 @@ from app.modules.hosts.schemas import (
 
 
 def _document(host: Host) -> dict[str, Any]:
-    return host_fields(host, operations.meeting_url(host))
+    return host_fields(operations.host_record(host))
 
 
 @endpoint("host/create", summary="Create a host with a dedicated meeting URL",
@@ -26,14 +26,13 @@ def _document(host: Host) -> dict[str, Any]:
           roles="RESELLER_ADMIN; COMPANY_ADMIN (own company, not RESELLER_ADMIN hosts)")
 def create(call: Call) -> dict[str, Any]:
     created = operations.create_host(call.who, call.data)
-    return host_fields(created.host, operations.meeting_url(created.host),
-                       created.password_creation_link)
+    return host_fields(operations.host_record(created.host), created.password_creation_link)
 
 
 @endpoint("host/get", summary="One host", body=host_id_schema, response=host_schema,
           roles="RESELLER_ADMIN; COMPANY_ADMIN (own company); HOST (itself)")
 def get(call: Call) -> dict[str, Any]:
-    return _document(operations.get_host(call.who, call.data["host_id"]))
+    return host_fields(operations.get_host(call.who, call.data["host_id"]))
 
 
 @endpoint("host/list", summary="A company's hosts, paged", body=host_list_schema,

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.core.db import utcnow
+from app.core.identity_cache import cached_value
 from app.core.security import hash_password, random_digits
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
@@ -17,6 +18,7 @@ from app.modules.hosts.access import (
     Actor,
     company_in_scope,
     host_in_scope,
+    require_host_visible,
     require_may_grant,
     require_may_manage,
 )
@@ -27,6 +29,24 @@ from app.modules.tenants.operations import Page, company_url
 
 GENERATED_CODE_DIGITS = 7
 LOGIN_KEY_BYTES = 32
+
+
+@dataclass(frozen=True)
+class HostRecord:
+    """A live host as a read shows it, bound to no session: what the identity
+    cache keeps for host/get (writes load the row itself)."""
+
+    id: int
+    company_id: int
+    name: str
+    email: str
+    role: HostRole
+    openid_sub: str | None
+    access_code: str
+    moderator_pin: str
+    login_token_public_key: str
+    subscription_ids: tuple[int, ...]
+    meeting_url: str
 
 
 @dataclass(frozen=True)
@@ -72,8 +92,30 @@ def add_host(company: Company, data: dict[str, Any]) -> CreatedHost:
     return CreatedHost(host, link)
 
 
-def get_host(actor: Actor, host_id: int) -> Host:
-    return host_in_scope(actor, host_id)
+def get_host(actor: Actor, host_id: int) -> HostRecord:
+    """The live host ``host_id`` as the actor may read it (404, or 403 as in
+    ``host_in_scope``), from this process's identity cache when it holds it."""
+    record = cached_value("host", str(host_id), lambda: _host_record(host_id))
+    require_host_visible(actor, host_id, record.company_id if record is not None else None)
+    assert record is not None
+    return record
+
+
+def _host_record(host_id: int) -> HostRecord | None:
+    host = db.session.get(Host, host_id)
+    if host is None or host.deleted_at is not None:
+        return None
+    return host_record(host)
+
+
+def host_record(host: Host) -> HostRecord:
+    """What a read shows of ``host``."""
+    return HostRecord(
+        id=host.id, company_id=host.company_id, name=host.name, email=host.email,
+        role=host.role, openid_sub=host.openid_sub, access_code=host.access_code,
+        moderator_pin=host.moderator_pin, login_token_public_key=host.login_token_public_key,
+        subscription_ids=tuple(host.subscription_ids), meeting_url=meeting_url(host),
+    )
 
 
 def list_hosts(actor: Actor, company_id: int | None, page: int, per_page: int) -> Page:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
 from app.core.schemas import Digits, LowerString, PageSchema, StrictSchema
-from app.modules.hosts.models import Host, HostRole
+from app.modules.hosts.models import HostRole
+
+if TYPE_CHECKING:
+    from app.modules.hosts.operations import HostRecord
 
 _role = fields.Enum(HostRole)
 _email = LowerString(validate=[validate.Email(), validate.Length(max=254)])
@@ -85,20 +88,19 @@ host_page_schema = HostPageSchema()
 deleted_schema = DeletedSchema()
 
 
-def host_fields(host: Host, meeting_url: str, password_creation_link: str | None = None
-                ) -> dict[str, Any]:
-    """What ``HostSchema`` renders for ``host`` (the URL and link come from operations)."""
+def host_fields(host: HostRecord, password_creation_link: str | None = None) -> dict[str, Any]:
+    """What ``HostSchema`` renders for ``host`` (the link only when it was just made)."""
     return {
         "host_id": host.id,
         "name": host.name,
         "email": host.email,
         "primary_dialin_number": None,  # no dial-in (PSTN) gateway yet
-        "meeting_url": meeting_url,
+        "meeting_url": host.meeting_url,
         "role": host.role.value,
         "openid_sub": host.openid_sub,
         "access_code": host.access_code,
         "moderator_pin": host.moderator_pin,
         "password_creation_link": password_creation_link,
         "login_token_public_key": host.login_token_public_key,
-        "subscription_ids": host.subscription_ids,
+        "subscription_ids": list(host.subscription_ids),
     }
