@@ -15,6 +15,7 @@ from app.core.db import configure_sqlite, ping_idle_connections
 from app.core.identity_cache import init_identity_cache
 from app.errors import AppError, Conflict, PayloadTooLarge, RateLimited
 from app.extensions import db, limiter
+from app.web.sessions import CookieSessions
 
 log = logging.getLogger(__name__)
 # Paths whose errors are JSON {"message": ...}; every other path gets an HTML page.
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_HEADERS_ENABLED=True,
     )
+    app.session_interface = CookieSessions()
     app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their fields' order
     _init_extensions(app)
     _register_blueprints(app)

@@ -30,6 +30,7 @@ every request looks up again.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import pickle
@@ -96,17 +97,12 @@ class IdentityCache:
         return self._listening and not self._notice_waiting()
 
     def _notice_waiting(self) -> bool:
+        # A notice not yet taken in by the listener thread (which may be
+        # waiting for the GIL), or being taken in.
         if self._draining:
             return True
         socket = self._socket
-        if socket is None:
-            return True
-        poll = select.poll()
-        try:
-            poll.register(socket, select.POLLIN)
-            return bool(poll.poll(0))
-        except (OSError, ValueError):  # closed under us: the listener is going
-            return True
+        return socket is None or _readable_now(socket)
 
     def get(self, kind: str, key: str) -> Any | None:
         entry = self._entries.get((kind, key))
@@ -191,6 +187,24 @@ class IdentityCache:
             self._listening = False  # before the socket closes
             self._socket = None
             self._draining = False
+
+
+class _PollFd(ctypes.Structure):
+    _fields_ = [("fd", ctypes.c_int), ("events", ctypes.c_short), ("revents", ctypes.c_short)]
+
+
+# poll(2) called through PyDLL keeps the GIL (select.poll lets go of it). With
+# a timeout of 0 it never blocks, and under load, getting the GIL back after
+# letting go costs a request thread far more than the poll itself.
+_poll = ctypes.PyDLL(None).poll
+_poll.argtypes = [ctypes.POINTER(_PollFd), ctypes.c_ulong, ctypes.c_int]
+_poll.restype = ctypes.c_int
+
+
+def _readable_now(fd: int) -> bool:
+    """Whether ``fd`` has something to read (or is closed, or in error)."""
+    polled = _PollFd(fd, select.POLLIN, 0)
+    return _poll(ctypes.byref(polled), 1, 0) != 0
 
 
 def init_identity_cache(app: Flask, engine: Engine) -> None:
