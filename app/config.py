@@ -48,7 +48,7 @@ class Settings:
     # requests that wait on a media node.
     web_threads: int = 4
     api_token_ttl_days: int = 30
-    # The longest a web process trusts a cached tenant or auth_token look-up
+    # The longest a web process trusts a cached tenant, auth_token or host look-up
     # without having heard of a change (app/core/identity_cache.py); 0: off.
     identity_cache_seconds: float = 60.0
     password_link_ttl_hours: int = 72

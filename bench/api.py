@@ -490,11 +490,13 @@ Figures below are medians over the rounds.
 - host/get: an authenticated call (auth_token in the body) by the reseller admin for its own \
 host record, against a throw-away PostgreSQL database; every request resolves the tenant from \
 the Host header, the token, validates the body and renders the host \
-({result['response_bytes']['host_get']} bytes of JSON). The tenant and the token come from \
-each worker's identity cache (`IDENTITY_CACHE_SECONDS` {settings.identity_cache_seconds:g}, \
-app/core/identity_cache.py) once warm; the host row itself is read from PostgreSQL on every \
-request (one SELECT in a transaction). `CONFERA_ENV=test` (it only changes start-up checks), \
-a random `SECRET_KEY`, default pool settings.
+({result['response_bytes']['host_get']} bytes of JSON). The tenant, the token and the host \
+record come from each worker's identity cache (`IDENTITY_CACHE_SECONDS` \
+{settings.identity_cache_seconds:g}, app/core/identity_cache.py) once warm, so a warm host/get \
+sends no SQL and opens no database session; the first call in each worker, and the first after \
+any change to a reseller, company, host or token, reads PostgreSQL (that costs what \
+"bare + one SELECT" shows, or more). `CONFERA_ENV=test` (it only changes start-up checks), a \
+random `SECRET_KEY`, default pool settings.
 - bare: `bench/bare_app.py`, a Flask app whose POST route parses the JSON body and \
 answers a small JSON object ({result['response_bytes']['bare']} bytes); no database.
 - bare + one SELECT: the same app's second route, which also reads the host row by id through \

@@ -4,10 +4,10 @@ when the rows behind them change.
 Every API call and page resolves its tenant (Host header -> company) and most
 resolve their caller (auth_token -> host); host/get reads one host. Those
 rows change rarely, and reading them was all the SQL of a simple read such as
-host/get (bench/RESULTS.md). So each process keeps what it looked up: an
-immutable record (the caller, a host), or a detached copy of a row (the
-tenant) that a request attaches to its session without SQL. Writes never
-work on what the cache holds: they read the row afresh.
+host/get (bench/RESULTS.md). So each process keeps what it looked up, as
+immutable records bound to no session (``Tenant``, ``TokenRecord``,
+``HostRecord``): a request served from them opens no database session at
+all. Writes never work on what the cache holds: they load the rows.
 
 Any committed change to ``IDENTITY_TABLES`` empties the cache of every process:
 - PostgreSQL announces it: triggers (migration ``identity_change_notices``)
@@ -33,7 +33,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-import pickle
 import select
 import threading
 import time
@@ -44,8 +43,6 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
-
-from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +58,6 @@ LISTENER_NAME = "confera identity cache"  # pg_stat_activity.application_name
 _CHANGED = "identity_changed"  # connection info: this transaction wrote a watched table
 _EXTENSION = "identity_cache"
 
-M = TypeVar("M")
 V = TypeVar("V")
 
 
@@ -248,36 +244,14 @@ def identity_cache() -> IdentityCache:
 def cached_value(kind: str, key: str, load: Callable[[], V | None]) -> V | None:
     """What ``load()`` returns, an immutable value: from this process's cache
     when it holds one, else loaded (and kept)."""
-    return _cached(kind, key, load, keep=lambda value: value, share=lambda value: value)
-
-
-def cached_row(kind: str, key: str, load: Callable[[], M | None]) -> M | None:
-    """The ORM row ``load()`` returns, attached to this request's session:
-    from this process's cache when it holds one, else loaded (and kept)."""
-    # The cache holds a detached copy with everything loaded; requests attach
-    # it with merge(load=False), which reads it and never changes it
-    # (SQLAlchemy's caching recipe).
-    return _cached(kind, key, load, keep=lambda row: pickle.loads(pickle.dumps(row)),
-                   share=_attach)
-
-
-def _attach(row: M) -> M:
-    # merge(load=False) onto a row this session already holds would overwrite
-    # it, changes and all: the session's own copy wins.
-    held = db.session.identity_map.get(sa.inspect(row).key)
-    return held if held is not None else db.session.merge(row, load=False)
-
-
-def _cached(kind: str, key: str, load: Callable[[], V | None], keep: Callable[[V], Any],
-            share: Callable[[Any], V]) -> V | None:
     cache = identity_cache()
     if not cache.usable():
         return load()
-    kept = cache.get(kind, key)
+    kept: V | None = cache.get(kind, key)
     if kept is not None:
-        return share(kept)
+        return kept
     generation = cache.generation
     value = load()
     if value is not None:
-        cache.put(kind, key, keep(value), generation)
+        cache.put(kind, key, value, generation)
     return value

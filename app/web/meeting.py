@@ -8,7 +8,7 @@ from flask import Response, current_app, make_response, render_template, request
 
 from app.modules.meetings.operations import find_personal_room, host_by_access_code
 from app.modules.settings.operations import page_settings
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Tenant
 from app.web import bp
 from app.web.tenant import page_tenant
 
@@ -27,7 +27,7 @@ def meeting_page(access_code: str) -> Response:
     return response
 
 
-def frame_ancestors(company: Company) -> str:
+def frame_ancestors(company: Tenant) -> str:
     """Who may show the page in a frame: the platform itself and the company's
     allowed embed origins, nobody else (CSP frame-ancestors)."""
     return "frame-ancestors " + " ".join(["'self'", *company.embed_origins])

@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask import request
 
 from app.errors import NotFound
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import branding_for, company_for_host_name
 
 
-def page_tenant() -> Company:
+def page_tenant() -> Tenant:
     tenant = company_for_host_name(request.host)
     if tenant is None:
         raise NotFound("There is nothing at this address")

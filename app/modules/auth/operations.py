@@ -16,14 +16,14 @@ from app.extensions import db
 from app.modules.auth.models import ApiToken, PasswordLink
 from app.modules.hosts.access import Actor, Caller, credentials_fit_tenant
 from app.modules.hosts.models import Host
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Company, Tenant
 from app.modules.tenants.operations import company_url
 
 # Writing last_used_at on every call would turn every read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
-def authenticate(tenant: Company, email: str, password: str) -> str:
+def authenticate(tenant: Tenant, email: str, password: str) -> str:
     """A new auth_token for the host of ``tenant`` with these credentials."""
     host = db.session.execute(
         sa.select(Host).where(
@@ -53,7 +53,7 @@ class TokenRecord:
     caller_active: bool  # host not deleted, company active
 
 
-def actor_for_token(token: str, tenant: Company) -> Actor:
+def actor_for_token(token: str, tenant: Tenant) -> Actor:
     """The actor an auth_token stands for on this tenant's host name, or 401."""
     digest = token_digest(token)
     record = cached_value("api_token", digest, lambda: _token_record(digest))
@@ -121,7 +121,7 @@ def create_password_link(host: Host) -> str:
     return company_url(host.company, f"/password/set/{token}")
 
 
-def usable_password_link(tenant: Company, token: str) -> PasswordLink:
+def usable_password_link(tenant: Tenant, token: str) -> PasswordLink:
     link = db.session.execute(
         sa.select(PasswordLink).where(PasswordLink.token_hash == token_digest(token))
     ).scalar()
@@ -133,7 +133,7 @@ def usable_password_link(tenant: Company, token: str) -> PasswordLink:
     return link
 
 
-def set_password_with_link(tenant: Company, token: str, password: str) -> Host:
+def set_password_with_link(tenant: Tenant, token: str, password: str) -> Host:
     """Set the password once; the link is spent and the host's API tokens revoked."""
     link = usable_password_link(tenant, token)
     # Conditional UPDATE: of two concurrent submissions only one spends the link.

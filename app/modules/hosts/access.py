@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.modules.hosts.models import Host, HostRole
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Company, Tenant
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Caller:
 @dataclass(frozen=True)
 class Actor:
     caller: Caller
-    tenant: Company
+    tenant: Tenant
 
     @property
     def role(self) -> HostRole:
@@ -43,7 +43,7 @@ class Actor:
             raise Forbidden(f"This needs the {minimum.value} role")
 
 
-def credentials_fit_tenant(caller: Caller, tenant: Company) -> bool:
+def credentials_fit_tenant(caller: Caller, tenant: Tenant) -> bool:
     """A reseller admin may call on any of its reseller's host names; anyone
     else only on their own company's."""
     if caller.role is HostRole.RESELLER_ADMIN:
@@ -76,7 +76,8 @@ def require_host_visible(actor: Actor, host_id: int, company_id: int | None) -> 
     such live host): 404 outside its scope, 403 for a HOST asking about a colleague."""
     if company_id is None:
         raise NotFound("Host not found")
-    company_in_scope(actor, company_id)  # 404 outside the actor's companies
+    if company_id != actor.tenant.id:  # (the tenant is active, and the actor's credentials fit it)
+        company_in_scope(actor, company_id)  # 404 outside the actor's companies
     if actor.role is HostRole.HOST and host_id != actor.caller.id:
         raise Forbidden("A host may only read itself")
 

@@ -25,7 +25,7 @@ from app.modules.media_nodes.models import MediaNode
 from app.modules.media_nodes.operations import is_live, least_loaded_node
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.settings.operations import room_settings
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Company, Tenant
 from app.protocol.join_token import (
     DEFAULT_PERMISSIONS,
     RESUME_CLAIM,
@@ -62,7 +62,7 @@ class JoinTicket:
     expires_at: int
 
 
-def host_by_access_code(company: Company, access_code: str) -> Host:
+def host_by_access_code(company: Company | Tenant, access_code: str) -> Host:
     host = db.session.execute(
         sa.select(Host).where(Host.company_id == company.id, Host.access_code == access_code,
                               Host.deleted_at.is_(None))
@@ -72,13 +72,13 @@ def host_by_access_code(company: Company, access_code: str) -> Host:
     return host
 
 
-def find_personal_room(company: Company, host: Host) -> Room | None:
+def find_personal_room(company: Company | Tenant, host: Host) -> Room | None:
     """The host's own room, if it was ever used."""
     assert host.company_id == company.id
     return db.session.execute(sa.select(Room).where(Room.host_id == host.id)).scalar()
 
 
-def personal_room(company: Company, host: Host) -> Room:
+def personal_room(company: Company | Tenant, host: Host) -> Room:
     """The host's own room, created at its first use."""
     return _get_or_create(lambda: find_personal_room(company, host),
                           lambda: Room(company_id=company.id, host_id=host.id))
@@ -102,7 +102,7 @@ def update_room(actor: Actor, host_id: int, changes: dict[str, Any]) -> tuple[Ho
     return host, room
 
 
-def running_session(company: Company, room: Room) -> MeetingSession:
+def running_session(company: Company | Tenant, room: Room) -> MeetingSession:
     """The room's running session, or a new one under the room's current
     rules (starting is idempotent)."""
     assert room.company_id == company.id
@@ -116,7 +116,7 @@ def running_session(company: Company, room: Room) -> MeetingSession:
                                mute_mode=room_settings(company, room).mute_mode))
 
 
-def place_session(company: Company, session: MeetingSession) -> MediaNode:
+def place_session(company: Company | Tenant, session: MeetingSession) -> MediaNode:
     """The session's media node: its current one while that lives, else the
     least-loaded live node. The session row is locked, so two first joins
     at once agree on one node."""
@@ -134,7 +134,7 @@ def place_session(company: Company, session: MeetingSession) -> MediaNode:
     return node
 
 
-def join_room(company: Company, host: Host, display_name: str, role: Role) -> JoinTicket:
+def join_room(company: Company | Tenant, host: Host, display_name: str, role: Role) -> JoinTicket:
     """A ticket into the running session of ``host``'s personal room."""
     session = running_session(company, personal_room(company, host))
     # Placing locks the session row: before the participant's insert, whose
@@ -152,7 +152,7 @@ def join_room(company: Company, host: Host, display_name: str, role: Role) -> Jo
 REJOIN_GRACE_SECONDS = 15 * 60
 
 
-def rejoin_room(company: Company, host: Host, token: str) -> JoinTicket:
+def rejoin_room(company: Company | Tenant, host: Host, token: str) -> JoinTicket:
     """A new ticket for the participant whose (recent) join token this is,
     same name and role, perhaps on another media node: how a page reconnects
     without asking for PINs again."""
@@ -177,7 +177,7 @@ def rejoin_room(company: Company, host: Host, token: str) -> JoinTicket:
                    resuming=participant.joined_at is not None)
 
 
-def _ticket(company: Company, session: MeetingSession, node: MediaNode,
+def _ticket(company: Company | Tenant, session: MeetingSession, node: MediaNode,
             participant: Participant, resuming: bool = False) -> JoinTicket:
     role = Role(participant.role)
     settings = current_app.config["SETTINGS"]
@@ -197,7 +197,7 @@ def _ticket(company: Company, session: MeetingSession, node: MediaNode,
         expires_at=int(now) + settings.join_token_ttl_seconds)
 
 
-def role_for(company: Company, host: Host, caller: Caller | None,
+def role_for(company: Company | Tenant, host: Host, caller: Caller | None,
              moderator_pin: str | None, security_pin: str | None = None) -> Role:
     """Moderator for the room's host, an admin of its company, or the right
     moderator PIN; anyone else is an attendee, who must give the room's
@@ -257,7 +257,8 @@ def _get_or_create(find: Callable[[], T | None], make: Callable[[], T]) -> T:
 MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
 
 
-def moderate(company: Company, session_id: str, token: str | None, command: Message) -> None:
+def moderate(company: Company | Tenant, session_id: str, token: str | None,
+             command: Message) -> None:
     """Carry out ``command`` (kick, mute, lock, end, mute mode, allow to
     speak) for the moderator whose join token this is. The web keeps what
     outlives the node: the session's end, mute mode and lock, who was removed."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.modules.meetings.models import Room
 from app.modules.settings.schemas import HIDEABLE_CONTROLS, LANGUAGES
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Company, Tenant
 from app.modules.tenants.operations import branding_for
 from app.protocol.signalling import MuteMode
 
@@ -51,12 +51,12 @@ class PageSettings:
     camera_off: bool
 
 
-def company_defaults(company: Company) -> dict[str, Any]:
+def company_defaults(company: Company | Tenant) -> dict[str, Any]:
     """The platform's defaults for meetings, as the company overrides them."""
     return {**PLATFORM_DEFAULTS, **company.meeting_defaults}
 
 
-def room_settings(company: Company, room: Room | None) -> RoomSettings:
+def room_settings(company: Company | Tenant, room: Room | None) -> RoomSettings:
     """The rules of ``room`` (None: a host's room not used yet): its own, else
     the company's defaults."""
     assert room is None or room.company_id == company.id
@@ -65,7 +65,7 @@ def room_settings(company: Company, room: Room | None) -> RoomSettings:
                         security_pin=room.security_pin if room else None)
 
 
-def page_settings(company: Company, room: Room | None,
+def page_settings(company: Company | Tenant, room: Room | None,
                   parameters: Mapping[str, str]) -> PageSettings:
     """Settings for one page view. URL parameters may only hide more controls,
     never show one the company hid; unknown parameters and bad values are

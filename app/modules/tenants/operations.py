@@ -8,13 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app.core.identity_cache import cached_row
+from app.core.identity_cache import cached_value
 from app.core.schemas import normalize_origin
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.modules.hosts.access import Actor, company_in_scope
 from app.modules.hosts.models import HostRole
-from app.modules.tenants.models import Company, Reseller
+from app.modules.tenants.models import Company, Reseller, Tenant
 
 # Fields a COMPANY_ADMIN may change on its own company; the rest is the reseller's.
 COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding", "meeting_defaults"})
@@ -31,7 +31,7 @@ class Page:
 DEFAULT_BRANDING: dict[str, Any] = {"primary_color": "#1f6feb"}
 
 
-def branding_for(company: Company) -> dict[str, Any]:
+def branding_for(company: Company | Tenant) -> dict[str, Any]:
     """Branding as it applies: platform default, then reseller, then company.
     The product is named after the reseller unless it says otherwise."""
     return {
@@ -40,7 +40,7 @@ def branding_for(company: Company) -> dict[str, Any]:
     }
 
 
-def company_url(company: Company, path: str) -> str:
+def company_url(company: Company | Tenant, path: str) -> str:
     """An absolute URL on the company's host name (PUBLIC_SCHEME, PUBLIC_PORT)."""
     settings = current_app.config["SETTINGS"]
     default_port = {"http": 80, "https": 443}[settings.public_scheme]
@@ -48,23 +48,24 @@ def company_url(company: Company, path: str) -> str:
     return f"{settings.public_scheme}://{company.host_name}{port}{path}"
 
 
-def company_for_host_name(host_name: str) -> Company | None:
+def company_for_host_name(host_name: str) -> Tenant | None:
     """The active company reached at ``host_name`` (a Host header, port allowed)."""
     name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
-    company = cached_row("company_at", name, lambda: _company_at(name))
-    return company if company is not None and company.active else None
+    tenant = cached_value("company_at", name, lambda: _tenant_at(name))
+    return tenant if tenant is not None and tenant.active else None
 
 
-def _company_at(name: str) -> Company | None:
+def _tenant_at(name: str) -> Tenant | None:
     subdomain, _, domain = name.partition(".")
     # One round trip. A custom domain wins over a subdomain name that happens
     # to spell the same host name.
-    return db.session.execute(
+    company = db.session.execute(
         sa.select(Company).join(Company.reseller)
         .where(sa.or_(Company.custom_domain == name,
                       sa.and_(Company.subdomain == subdomain, Reseller.domain == domain)))
         .order_by(sa.case((Company.custom_domain == name, 0), else_=1)).limit(1)
     ).scalar()
+    return Tenant.of(company) if company is not None else None
 
 
 def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> Company:
@@ -99,11 +100,7 @@ def create_company(actor: Actor, data: dict[str, Any]) -> Company:
 
 def get_company(actor: Actor, company_id: int) -> Company:
     actor.require(HostRole.COMPANY_ADMIN)
-    company = company_in_scope(actor, company_id)
-    # The tenant's row may come from the identity cache; a document (and a
-    # change) starts from the row as it is now.
-    db.session.refresh(company)
-    return company
+    return company_in_scope(actor, company_id)
 
 
 def list_companies(actor: Actor, page: int, per_page: int) -> Page:
