@@ -21,6 +21,7 @@ from app.core.db import utcnow
 from app.core.identity_cache import LISTENER_NAME, UNCHANGED, IdentityCache, identity_cache
 from app.extensions import db
 from app.modules.auth.models import ApiToken
+from app.modules.hosts.models import HostRole
 from app.modules.tenants.models import Company
 from app.modules.tenants.operations import company_for_host_name
 from tests.helpers import (
@@ -286,3 +287,40 @@ def test_gunicorn_workers_show_a_changed_host_as_soon_as_it_is_changed(settings,
                               headers=headers).json()["name"] == name
             assert [httpx.post(f"{url}/host/get", json=body, headers=headers).json()["name"]
                     for _ in range(10)] == [name] * 10
+
+
+@postgres_only
+def test_host_get_from_the_cache_keeps_every_access_rule(app, api, admin, make_company, make_host,
+                                                        token_for):
+    listening(app)
+    company = make_company(_reseller_of(app, admin))
+    host, colleague = make_host(company), make_host(company)
+    own_token = token_for(host)
+    other = make_company(_reseller_of(app, admin))
+    stranger = make_host(other)
+    admin_of_company = make_host(company, HostRole.COMPANY_ADMIN)
+    admin_token = token_for(admin_of_company)
+
+    def statuses() -> list[int]:
+        return [
+            api("host/get", company["host_name"], own_token, host_id=host["id"]).status_code,
+            api("host/get", company["host_name"], own_token,
+                host_id=colleague["id"]).status_code,
+            api("host/get", company["host_name"], admin_token,
+                host_id=stranger["id"]).status_code,
+            api("host/get", admin["host_name"], admin["token"],
+                host_id=stranger["id"]).status_code,  # the reseller admin, another company
+        ]
+
+    assert statuses() == statuses() == statuses() == [200, 403, 404, 200]  # cold, then warm
+    assert api("host/delete", company["host_name"], admin_token,
+               host_id=colleague["id"]).status_code == 200
+    assert api("host/get", company["host_name"], admin_token,
+               host_id=colleague["id"]).status_code == 404
+
+
+def _reseller_of(app: Flask, admin: dict[str, object]) -> dict[str, object]:
+    with app.app_context():
+        company = db.session.get(Company, admin["company_id"])
+        assert company is not None
+        return {"reseller_id": company.reseller_id}
