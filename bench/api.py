@@ -551,9 +551,13 @@ rotating rounds.
 - With {args.connections} connections against {settings.web_workers} x \
 {settings.web_threads} threads, requests queue; the latency figures are mostly queueing time \
 and grow with the connection count.
+- host/get is measured warm: every request is served from the identity cache. What a request \
+costs when it reads the database (a worker's first, or the first after a change) shows when \
+the cache is off: `IDENTITY_CACHE_SECONDS=0 .venv/bin/python bench/api.py`.
 - The settings are the application's defaults. `WEB_THREADS` became 4 (from 8) after runs of \
-this benchmark with 8, 4 and 2 threads per worker, twice each: host/get cost 4.65/5.06, \
-4.45/4.35 and 3.70/3.56 ms of web CPU per request, at 339/324, 409/412 and 514/512 requests/s.
+this benchmark with 8, 4 and 2 threads per worker, twice each, when host/get still read the \
+database on every call: host/get cost 4.65/5.06, 4.45/4.35 and 3.70/3.56 ms of web CPU per \
+request, at 339/324, 409/412 and 514/512 requests/s.
 """
 
 

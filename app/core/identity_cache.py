@@ -14,8 +14,9 @@ Any committed change to ``IDENTITY_TABLES`` empties the cache of every process:
   send ``NOTIFY`` on ``CHANNEL`` whoever writes (the app, psql, another tool),
   delivered when, and only if, the change commits;
 - each process listens on a connection of its own (a thread started on
-  first use, again after a fork); while it is not listening, nothing is
-  cached, and it empties the cache when it listens again;
+  first use; a forked child starts its own, with nothing cached); while it
+  is not listening, nothing is cached, and it empties the cache when it
+  listens again;
 - a look-up that finds a notice waiting on that connection, not yet taken in
   by the thread (which may be waiting for the GIL), does not use the cache;
 - the writing process also empties its own cache at once, so a client reads
@@ -36,6 +37,7 @@ import os
 import select
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -72,9 +74,10 @@ class IdentityCache:
         self._listening = False
         self._socket: int | None = None  # the listening connection's, while it listens
         self._draining = False  # the listener is taking in notices, not yet done
-        self._listener_pid: int | None = None
+        self._listener_started = False
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        _forget_in_forked_children(self)
 
     @property
     def enabled(self) -> bool:
@@ -88,7 +91,7 @@ class IdentityCache:
         """Whether entries may be read and stored now (starts the listener)."""
         if not self.enabled:
             return False
-        if self._listener_pid != os.getpid():
+        if not self._listener_started:
             self._start_listener()
         return self._listening and not self._notice_waiting()
 
@@ -130,14 +133,22 @@ class IdentityCache:
 
     def _start_listener(self) -> None:
         with self._lock:
-            if self._listener_pid == os.getpid():
+            if self._listener_started:
                 return
-            # After a fork the parent's thread is gone: this process listens anew.
-            self._listener_pid = os.getpid()
-            self._listening = False
-            self._entries.clear()
-            self._generation += 1
+            self._listener_started = True
         threading.Thread(target=self._listen, name="identity-cache", daemon=True).start()
+
+    def _after_fork(self) -> None:
+        # The child has none of the parent's threads, so no listener (its
+        # connection is the parent's to use): it starts its own on first use,
+        # and trusts nothing that was cached while the parent listened.
+        self._lock = threading.Lock()
+        self._listener_started = False
+        self._listening = False
+        self._socket = None
+        self._draining = False
+        self._entries = {}
+        self._generation += 1
 
     def _listen(self) -> None:
         assert self._dsn is not None
@@ -183,6 +194,17 @@ class IdentityCache:
             self._listening = False  # before the socket closes
             self._socket = None
             self._draining = False
+
+
+def _forget_in_forked_children(cache: IdentityCache) -> None:
+    alive = weakref.ref(cache)
+
+    def after_fork() -> None:
+        forked = alive()
+        if forked is not None:
+            forked._after_fork()
+
+    os.register_at_fork(after_in_child=after_fork)
 
 
 class _PollFd(ctypes.Structure):

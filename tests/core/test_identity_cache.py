@@ -4,6 +4,7 @@ cache of every process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -261,6 +262,25 @@ def two_gunicorn_workers(settings, admin) -> Iterator[str]:  # type: ignore[no-u
     finally:
         web.terminate()
         web.wait(timeout=15)
+
+
+@postgres_only
+def test_a_forked_child_listens_for_itself_and_keeps_nothing_of_its_parent(app):
+    """gunicorn --preload forks workers from a master that may have used the cache."""
+    cache = listening(app)
+    cache.put("company_at", "example.test", "the parent's", cache.generation)
+    parent_socket = cache._socket
+    pid = os.fork()
+    if pid == 0:  # the child reports what it saw in its exit status
+        try:
+            emptied = cache.get("company_at", "example.test") is None
+            wait_until(cache.usable, "the child listening", 5.0)
+            os._exit(0 if emptied and cache._socket not in (None, parent_socket) else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert cache.usable() and cache.get("company_at", "example.test") == "the parent's"
 
 
 @postgres_only
