@@ -20,7 +20,7 @@ class ApiToken(IdMixin, CreatedMixin, Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    host: Mapped[Host] = relationship(lazy="joined")
+    host: Mapped[Host] = relationship()  # set when made; look-ups read columns only
 
 
 class PasswordLink(IdMixin, CreatedMixin, Model):
