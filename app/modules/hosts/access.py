@@ -65,9 +65,9 @@ def host_in_scope(actor: Actor, host_id: int) -> Host:
     """The live host ``host_id`` if the actor may see it, else 404 (or 403 for a
     HOST asking about a colleague: same tenant, lesser role)."""
     host = db.session.get(Host, host_id)
-    live = host is not None and host.deleted_at is None
-    require_host_visible(actor, host_id, host.company_id if host is not None and live else None)
-    assert host is not None
+    if host is None or host.deleted_at is not None:
+        raise NotFound("Host not found")
+    require_host_visible(actor, host_id, host.company_id)
     return host
 
 
@@ -76,7 +76,8 @@ def require_host_visible(actor: Actor, host_id: int, company_id: int | None) -> 
     such live host): 404 outside its scope, 403 for a HOST asking about a colleague."""
     if company_id is None:
         raise NotFound("Host not found")
-    if company_id != actor.tenant.id:  # (the tenant is active, and the actor's credentials fit it)
+    # The tenant is in scope: it is active, and the actor's credentials fit it.
+    if company_id != actor.tenant.id:
         company_in_scope(actor, company_id)  # 404 outside the actor's companies
     if actor.role is HostRole.HOST and host_id != actor.caller.id:
         raise Forbidden("A host may only read itself")
