@@ -59,6 +59,7 @@ GOAL_P99_MS = 50.0
 WRK_THREADS = 2
 TARGETS = ("bare", "select", "host_get")
 LABELS = {"bare": "bare", "select": "bare + one SELECT", "host_get": "host/get"}
+SUSPECT_CPU_RATIO = 1.5
 WRK_TIMEOUT = "10s"  # slow answers stay in the latency figures instead of becoming timeouts
 
 
@@ -313,6 +314,16 @@ def cpu_ms(medians: dict[str, float]) -> float:
     return medians["web_cpu_ms"] + medians["db_cpu_ms"]
 
 
+def suspect_rounds(runs: list[Run], medians: dict[str, dict[str, float]]) -> list[Run]:
+    """Rounds whose server CPU per request strays from their target's median by
+    SUSPECT_CPU_RATIO or more: the same code did not get that much dearer or
+    cheaper; the machine did (other load, a slower CPU for a while)."""
+    def ratio(run: Run) -> float:
+        return (run.web_cpu_ms + run.db_cpu_ms) / cpu_ms(medians[run.target])
+    return [run for run in runs
+            if not 1 / SUSPECT_CPU_RATIO < ratio(run) < SUSPECT_CPU_RATIO]
+
+
 def summarize(runs: list[Run], target: str) -> dict[str, float]:
     mine = [r for r in runs if r.target == target]
     return {key: statistics.median(getattr(r, key) for r in mine)
@@ -416,6 +427,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": info, "args": args, "settings": settings, "runs": runs,
         "medians": medians, "ratios": ratios, "response_bytes": response_bytes,
+        "suspect": suspect_rounds(runs, medians),
         "goal_throughput": ratios["throughput"] >= GOAL_THROUGHPUT_RATIO,
         "goal_p99": h["p99_ms"] < GOAL_P99_MS,
         "elapsed_s": time.monotonic() - started,
@@ -443,9 +455,17 @@ def report(result: dict[str, Any]) -> str:
         f"  goal >= {GOAL_THROUGHPUT_RATIO:.0%} of bare throughput: "
         f"{'met' if result['goal_throughput'] else 'NOT met'}; "
         f"p99 < {GOAL_P99_MS:.0f} ms: {'met' if result['goal_p99'] else 'NOT met'}",
+        f"  suspect rounds: {_suspects(result['suspect'])}",
         f"  ({result['elapsed_s']:.0f}s in all)",
     ]
     return "\n".join(lines)
+
+
+def _suspects(runs: list[Run]) -> str:
+    if not runs:
+        return "none"
+    return "; ".join(f"round {run.round} {LABELS[run.target]} "
+                     f"({run.web_cpu_ms + run.db_cpu_ms:.2f} ms CPU per request)" for run in runs)
 
 
 def markdown(result: dict[str, Any], command: str) -> str:
@@ -548,6 +568,10 @@ their workers and PostgreSQL all run on it, so the load generator takes CPU from
 it measures; absolute figures are low and vary from run to run by tens of percent. The ratios \
 are the figures to watch: the three routes meet the same machine, the same gunicorn set-up and \
 rotating rounds.
+- Rounds whose server CPU per request is {SUSPECT_CPU_RATIO:g} times (or more) off their \
+target's median, which the machine rather than the code explains: \
+{_suspects(result['suspect'])}. A target's median holds while such rounds are fewer than \
+half of its rounds.
 - With {args.connections} connections against {settings.web_workers} x \
 {settings.web_threads} threads, requests queue; the latency figures are mostly queueing time \
 and grow with the connection count.
