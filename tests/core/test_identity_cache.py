@@ -1,5 +1,5 @@
-"""The identity cache (app/core/identity_cache.py): tenant and auth_token
-look-ups come from memory, and a change made by any process empties the
+"""The identity cache (app/core/identity_cache.py): tenant, auth_token and
+host look-ups come from memory, and a change committed by anyone empties the
 cache of every process."""
 
 from __future__ import annotations
