@@ -90,6 +90,10 @@ class Run:
     web_cpu_ms: float = 0.0  # CPU of the server's processes per request
     db_cpu_ms: float = 0.0  # CPU of the PostgreSQL backends of its database per request
 
+    @property
+    def cpu_ms(self) -> float:
+        return self.web_cpu_ms + self.db_cpu_ms
+
 
 # --- wrk ---------------------------------------------------------------------
 
@@ -318,10 +322,9 @@ def suspect_rounds(runs: list[Run], medians: dict[str, dict[str, float]]) -> lis
     """Rounds whose server CPU per request strays from their target's median by
     SUSPECT_CPU_RATIO or more: the same code did not get that much dearer or
     cheaper; the machine did (other load, a slower CPU for a while)."""
-    def ratio(run: Run) -> float:
-        return (run.web_cpu_ms + run.db_cpu_ms) / cpu_ms(medians[run.target])
     return [run for run in runs
-            if not 1 / SUSPECT_CPU_RATIO < ratio(run) < SUSPECT_CPU_RATIO]
+            if not 1 / SUSPECT_CPU_RATIO < run.cpu_ms / cpu_ms(medians[run.target])
+            < SUSPECT_CPU_RATIO]
 
 
 def summarize(runs: list[Run], target: str) -> dict[str, float]:
@@ -465,7 +468,7 @@ def _suspects(runs: list[Run]) -> str:
     if not runs:
         return "none"
     return "; ".join(f"round {run.round} {LABELS[run.target]} "
-                     f"({run.web_cpu_ms + run.db_cpu_ms:.2f} ms CPU per request)" for run in runs)
+                     f"({run.cpu_ms:.2f} ms CPU per request)" for run in runs)
 
 
 def markdown(result: dict[str, Any], command: str) -> str:

@@ -71,8 +71,7 @@ class IdentityCache:
         self._ttl = ttl_seconds
         self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
         self._generation = 0
-        self._listening = False
-        self._socket: int | None = None  # the listening connection's, while it listens
+        self._socket: int | None = None  # the listening connection's; None: not listening
         self._draining = False  # the listener is taking in notices, not yet done
         self._listener_started = False
         self._lock = threading.Lock()
@@ -93,15 +92,10 @@ class IdentityCache:
             return False
         if not self._listener_started:
             self._start_listener()
-        return self._listening and not self._notice_waiting()
-
-    def _notice_waiting(self) -> bool:
-        # A notice not yet taken in by the listener thread (which may be
-        # waiting for the GIL), or being taken in.
-        if self._draining:
-            return True
         socket = self._socket
-        return socket is None or _readable_now(socket)
+        # Not while a notice waits, not yet taken in by the listener thread
+        # (which may be waiting for the GIL), or is being taken in.
+        return socket is not None and not self._draining and not _readable_now(socket)
 
     def get(self, kind: str, key: str) -> Any | None:
         entry = self._entries.get((kind, key))
@@ -111,7 +105,7 @@ class IdentityCache:
 
     def put(self, kind: str, key: str, value: Any, generation: int) -> None:
         with self._lock:
-            if generation != self._generation or not self._listening:
+            if generation != self._generation or self._socket is None:
                 return  # a change (or a lapse in listening) since the fill began
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
@@ -144,7 +138,6 @@ class IdentityCache:
         # and trusts nothing that was cached while the parent listened.
         self._lock = threading.Lock()
         self._listener_started = False
-        self._listening = False
         self._socket = None
         self._draining = False
         self._entries = {}
@@ -166,14 +159,12 @@ class IdentityCache:
             except Exception:  # never let the thread die: the cache would stay off unnoticed
                 log.exception("identity cache: listener failed; retrying")
             finally:
-                self._listening = False
                 self.invalidate()
             self._stopped.wait(RELISTEN_SECONDS)
 
     def _hear(self, pgconn: psycopg.pq.abc.PGconn) -> None:
-        self._socket = pgconn.socket
         self.invalidate()  # whatever was filled before now was unheard
-        self._listening = True
+        self._socket = pgconn.socket  # listening from here on
         waiting = select.poll()
         waiting.register(pgconn.socket, select.POLLIN)
         try:
@@ -191,8 +182,7 @@ class IdentityCache:
                     self.invalidate()
                 self._draining = False
         finally:
-            self._listening = False  # before the socket closes
-            self._socket = None
+            self._socket = None  # not listening: before the socket closes
             self._draining = False
 
 

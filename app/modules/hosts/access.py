@@ -71,11 +71,9 @@ def host_in_scope(actor: Actor, host_id: int) -> Host:
     return host
 
 
-def require_host_visible(actor: Actor, host_id: int, company_id: int | None) -> None:
-    """Whether the actor may see host ``host_id`` of ``company_id`` (None: no
-    such live host): 404 outside its scope, 403 for a HOST asking about a colleague."""
-    if company_id is None:
-        raise NotFound("Host not found")
+def require_host_visible(actor: Actor, host_id: int, company_id: int) -> None:
+    """Whether the actor may see the live host ``host_id`` of ``company_id``:
+    404 outside its scope, 403 for a HOST asking about a colleague."""
     # The tenant is in scope: it is active, and the actor's credentials fit it.
     if company_id != actor.tenant.id:
         company_in_scope(actor, company_id)  # 404 outside the actor's companies

@@ -56,7 +56,8 @@ class Host(IdMixin, CreatedMixin, Model):
     subscription_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    # Not joined: the company is usually in the session already (the tenant).
+    # Not joined: most reads of a host need no company (meeting joins, access checks);
+    # a document loads it once per company, and the session's identity map serves the rest.
     company: Mapped[Company] = relationship()
 
     @property

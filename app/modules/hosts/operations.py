@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.core.identity_cache import cached_value
 from app.core.security import hash_password, random_digits
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.modules.auth.operations import create_password_link, revoke_host_tokens, set_password
 from app.modules.hosts.access import (
@@ -96,8 +96,9 @@ def get_host(actor: Actor, host_id: int) -> HostRecord:
     """The live host ``host_id`` as the actor may read it (404, or 403 as in
     ``host_in_scope``), from this process's identity cache when it holds it."""
     record = cached_value("host", str(host_id), lambda: _host_record(host_id))
-    require_host_visible(actor, host_id, record.company_id if record is not None else None)
-    assert record is not None
+    if record is None:
+        raise NotFound("Host not found")
+    require_host_visible(actor, host_id, record.company_id)
     return record
 
 

@@ -45,44 +45,31 @@ class Company(IdMixin, CreatedMixin, Model):
 
 @dataclass(frozen=True)
 class TenantReseller:
-    id: int
     name: str
-    domain: str
     branding: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Tenant:
-    """The company a request came to, as requests read it: bound to no
+    """The active company a request came to, as requests read it: bound to no
     session, so each process can keep it (app/core/identity_cache.py). It has
     the attributes of a ``Company`` that reads use; a change loads the row."""
 
     id: int
     reseller_id: int
-    subdomain: str
     name: str
-    custom_domain: str | None
-    openid_provider: bool
+    host_name: str
     embed_origins: tuple[str, ...]
     branding: dict[str, Any]  # never changed in place: shared by the process's requests
     meeting_defaults: dict[str, Any]
-    is_admin_company: bool
-    active: bool
     reseller: TenantReseller
 
     @classmethod
     def of(cls, company: Company) -> Tenant:
-        reseller = company.reseller
         return cls(
-            id=company.id, reseller_id=company.reseller_id, subdomain=company.subdomain,
-            name=company.name, custom_domain=company.custom_domain,
-            openid_provider=company.openid_provider, embed_origins=tuple(company.embed_origins),
+            id=company.id, reseller_id=company.reseller_id, name=company.name,
+            host_name=company.host_name, embed_origins=tuple(company.embed_origins),
             branding=dict(company.branding), meeting_defaults=dict(company.meeting_defaults),
-            is_admin_company=company.is_admin_company, active=company.active,
-            reseller=TenantReseller(id=reseller.id, name=reseller.name, domain=reseller.domain,
-                                    branding=dict(reseller.branding)),
+            reseller=TenantReseller(name=company.reseller.name,
+                                    branding=dict(company.reseller.branding)),
         )
-
-    @property
-    def host_name(self) -> str:
-        return self.custom_domain or f"{self.subdomain}.{self.reseller.domain}"

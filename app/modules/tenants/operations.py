@@ -51,8 +51,7 @@ def company_url(company: Company | Tenant, path: str) -> str:
 def company_for_host_name(host_name: str) -> Tenant | None:
     """The active company reached at ``host_name`` (a Host header, port allowed)."""
     name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
-    tenant = cached_value("company_at", name, lambda: _tenant_at(name))
-    return tenant if tenant is not None and tenant.active else None
+    return cached_value("company_at", name, lambda: _tenant_at(name))
 
 
 def _tenant_at(name: str) -> Tenant | None:
@@ -65,7 +64,7 @@ def _tenant_at(name: str) -> Tenant | None:
                       sa.and_(Company.subdomain == subdomain, Reseller.domain == domain)))
         .order_by(sa.case((Company.custom_domain == name, 0), else_=1)).limit(1)
     ).scalar()
-    return Tenant.of(company) if company is not None else None
+    return Tenant.of(company) if company is not None and company.active else None
 
 
 def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> Company:
