@@ -71,7 +71,13 @@ def admin(make_reseller, token_for):  # type: ignore[no-untyped-def]
     reseller = make_reseller()
     return {"host_name": reseller["admin_company"]["host_name"],
             "host_id": reseller["admin"]["id"], "token": token_for(reseller["admin"]),
-            "company_id": reseller["admin_company"]["id"]}
+            "company_id": reseller["admin_company"]["id"], "reseller": reseller}
+
+
+@pytest.fixture
+def get_self(api, admin):  # type: ignore[no-untyped-def]
+    """The admin's host/get of its own record, through the app's test client."""
+    return lambda: api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
 
 
 def test_the_cache_is_on_only_where_changes_can_be_heard(app, settings):
@@ -82,23 +88,21 @@ def test_the_cache_is_on_only_where_changes_can_be_heard(app, settings):
 
 
 @postgres_only
-def test_a_repeated_host_get_sends_no_sql(app, api, admin):
+def test_a_repeated_host_get_sends_no_sql(app, admin, get_self):
     listening(app)
     for _ in range(2):  # the first fills the cache and marks the token used
-        assert api("host/get", admin["host_name"], admin["token"],
-                   host_id=admin["host_id"]).status_code == 200
+        assert get_self().status_code == 200
     with statements(app) as seen:
-        response = api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
+        response = get_self()
     assert response.status_code == 200
     assert response.json["host_id"] == admin["host_id"]
     assert seen == []  # tenant, token and host all from memory
 
 
 @postgres_only
-def test_rows_changed_with_psql_show_at_once(app, api, admin):
+def test_rows_changed_with_psql_show_at_once(app, api, admin, get_self):
     listening(app)
-    assert api("host/get", admin["host_name"], admin["token"],
-               host_id=admin["host_id"]).json["name"] != "Renamed by psql"
+    assert get_self().json["name"] != "Renamed by psql"
     api("company/get", admin["host_name"], admin["token"], company_id=admin["company_id"])
     with psycopg.connect(libpq_url(app)) as conn:  # outside the app: the triggers tell
         conn.execute("UPDATE hosts SET name = 'Renamed by psql' WHERE id = %s",
@@ -107,7 +111,7 @@ def test_rows_changed_with_psql_show_at_once(app, api, admin):
                      (admin["company_id"],))
 
     def renamed() -> bool:
-        host = api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
+        host = get_self()
         company = api("company/get", admin["host_name"], admin["token"],
                       company_id=admin["company_id"])
         return (host.json["name"], company.json["name"]) == ("Renamed by psql",) * 2
@@ -116,42 +120,39 @@ def test_rows_changed_with_psql_show_at_once(app, api, admin):
 
 
 @postgres_only
-def test_logout_through_another_process_refuses_the_token_everywhere(app, api, settings, admin):
+def test_logout_through_another_process_refuses_the_token_everywhere(app, settings, admin,
+                                                                    get_self):
     other = create_app(settings)  # another web process: its own cache and listener
     listening(app), listening(other)
     headers = {"Host": admin["host_name"]}
     for _ in range(3):
-        assert api("host/get", admin["host_name"], admin["token"],
-                   host_id=admin["host_id"]).status_code == 200
+        assert get_self().status_code == 200
     assert other.test_client().post("/enterprise_api/logout", json={"auth_token": admin["token"]},
                                     headers=headers).status_code == 200
     # The other process's NOTIFY reaches this one's listener thread.
-    seconds = wait_until(lambda: api("host/get", admin["host_name"], admin["token"],
-                                     host_id=admin["host_id"]).status_code == 401,
+    seconds = wait_until(lambda: get_self().status_code == 401,
                          "the token refused", 2.0)
     assert seconds < 1.0
 
 
 @postgres_only
-def test_a_company_deactivated_with_core_sql_stops_resolving_everywhere(app, api, settings,
-                                                                       admin):
+def test_a_company_deactivated_with_core_sql_stops_resolving_everywhere(app, settings, admin,
+                                                                       get_self):
     other = create_app(settings)
     listening(app)
-    assert api("host/get", admin["host_name"], admin["token"],
-               host_id=admin["host_id"]).status_code == 200
+    assert get_self().status_code == 200
     with other.app_context(), db.engine.begin() as conn:  # not the ORM: a Core UPDATE
         conn.execute(sa.update(Company).where(Company.id == admin["company_id"])
                      .values(active=False))
-    wait_until(lambda: api("host/get", admin["host_name"], admin["token"],
-                           host_id=admin["host_id"]).status_code == 404,
+    wait_until(lambda: get_self().status_code == 404,
                "the host name unresolved", 2.0)
 
 
 @postgres_only
-def test_bookkeeping_writes_empty_nothing(app, api, admin):
+def test_bookkeeping_writes_empty_nothing(app, get_self):
     """A token's last_used_at is written as calls come in; no look-up returns it."""
     cache = listening(app)
-    api("host/get", admin["host_name"], admin["token"], host_id=admin["host_id"])
+    get_self()
     time.sleep(0.2)  # notices of the fixtures' writes have arrived
     before = cache.generation
     with psycopg.connect(libpq_url(app)) as conn:  # whoever writes: the triggers decide
@@ -168,14 +169,12 @@ def test_bookkeeping_writes_empty_nothing(app, api, admin):
 
 
 @postgres_only
-def test_a_token_revoked_with_psql_is_refused_at_once(app, api, admin):
+def test_a_token_revoked_with_psql_is_refused_at_once(app, get_self):
     listening(app)
-    assert api("host/get", admin["host_name"], admin["token"],
-               host_id=admin["host_id"]).status_code == 200
+    assert get_self().status_code == 200
     with psycopg.connect(libpq_url(app)) as conn:  # outside the app: the trigger tells
         conn.execute("UPDATE api_tokens SET revoked_at = now()")
-    seconds = wait_until(lambda: api("host/get", admin["host_name"], admin["token"],
-                                     host_id=admin["host_id"]).status_code == 401,
+    seconds = wait_until(lambda: get_self().status_code == 401,
                          "the token refused", 2.0)
     assert seconds < 1.0
 
@@ -326,10 +325,10 @@ def test_gunicorn_workers_show_a_changed_host_as_soon_as_it_is_changed(settings,
 def test_host_get_from_the_cache_keeps_every_access_rule(app, api, admin, make_company, make_host,
                                                         token_for):
     listening(app)
-    company = make_company(_reseller_of(app, admin))
+    company = make_company(admin["reseller"])
     host, colleague = make_host(company), make_host(company)
     own_token = token_for(host)
-    other = make_company(_reseller_of(app, admin))
+    other = make_company(admin["reseller"])
     stranger = make_host(other)
     admin_of_company = make_host(company, HostRole.COMPANY_ADMIN)
     admin_token = token_for(admin_of_company)
@@ -350,10 +349,3 @@ def test_host_get_from_the_cache_keeps_every_access_rule(app, api, admin, make_c
                host_id=colleague["id"]).status_code == 200
     assert api("host/get", company["host_name"], admin_token,
                host_id=colleague["id"]).status_code == 404
-
-
-def _reseller_of(app: Flask, admin: dict[str, object]) -> dict[str, object]:
-    with app.app_context():
-        company = db.session.get(Company, admin["company_id"])
-        assert company is not None
-        return {"reseller_id": company.reseller_id}
