@@ -10,19 +10,19 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-import sqlalchemy as sa
-from flask import Flask
-from marshmallow import ValidationError
 
-from app import ROOT, create_app
 from app.config import ConfigError, Settings
-from app.core import migrations
-from app.errors import AppError
-from app.extensions import db
 
+# Each command imports what it runs inside its own function: `confera sfu`
+# (one media process per core) must not load Flask, SQLAlchemy or the domain.
+if TYPE_CHECKING:
+    from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent  # gunicorn's --chdir: wsgi.py is there
 DEMO = {
     "name": "Confera Demo", "domain": "confera.localhost",
     "admin_email": "admin@confera.localhost", "admin_password": "confera-demo",
@@ -30,6 +30,8 @@ DEMO = {
 
 
 def _app() -> Flask:
+    from app.factory import create_app
+
     try:
         return create_app(Settings.from_env())
     except ConfigError as exc:
@@ -51,6 +53,8 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
+    from app.core import migrations
+
     app = _app()
     with app.app_context():
         migrations.upgrade(revision)
@@ -60,6 +64,8 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database back to REVISION (`base`: empty)."""
+    from app.core import migrations
+
     with _app().app_context():
         migrations.downgrade(revision)
 
@@ -68,6 +74,8 @@ def db_downgrade(revision: str) -> None:
 @click.option("-m", "--message", required=True, help="A short slug for the file name.")
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
+    from app.core import migrations
+
     with _app().app_context():
         migrations.revision(message)
 
@@ -90,6 +98,11 @@ def create_reseller_command(name: str, domain: str, admin_email: str, admin_pass
 
 def _create_reseller(name: str, domain: str, email: str, password: str, subdomain: str,
                      if_absent: bool) -> dict[str, Any]:
+    import sqlalchemy as sa
+    from marshmallow import ValidationError
+
+    from app.errors import AppError
+    from app.extensions import db
     from app.modules.hosts.models import Host, HostRole
     from app.modules.hosts.operations import add_host
     from app.modules.hosts.schemas import host_create_schema
@@ -136,6 +149,7 @@ def demo_command() -> None:
                                 DEMO["admin_password"], "admin", if_absent=True)
     api = info["api_url"].rstrip("/")
     outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
+    from app.extensions import db
     from app.modules.hosts.models import Host
     from app.modules.hosts.operations import meeting_url
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
+from app.factory import create_app
 from app.config import Settings
 from app.core import migrations
 from app.core.db import Model

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app import create_app
+from app.factory import create_app
 from app.config import Settings
 from app.core import migrations
 from app.core.db import Model

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app import create_app
+from app.factory import create_app
 from app.core.db import utcnow
 from app.core.identity_cache import LISTENER_NAME, UNCHANGED, IdentityCache, identity_cache
 from app.extensions import db
@@ -267,7 +267,7 @@ def two_gunicorn_workers(settings, admin) -> Iterator[str]:  # type: ignore[no-u
 # threads of every app the suite made, could copy a lock one of them holds.
 FORK_CHECK = """
 import os, sys
-from app import create_app
+from app.factory import create_app
 from app.core.identity_cache import identity_cache
 from tests.helpers import wait_until
 

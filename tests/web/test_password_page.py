@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
+from app.factory import create_app
 from app.core.db import utcnow
 from app.extensions import db
 from app.modules.auth.models import PasswordLink

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import session
 
-from app import create_app
+from app.factory import create_app
 
 
 def test_a_session_is_signed_kept_and_refused_when_tampered_with(settings):

@@ -104,7 +104,7 @@ def test_tokens_expire_after_the_configured_lifetime(app, api, make_reseller, se
 
 
 def test_authenticate_is_rate_limited(settings, make_reseller):
-    from app import create_app
+    from app.factory import create_app
 
     limited = create_app(settings.with_(ratelimit_authenticate="3 per minute"))
     reseller = make_reseller()
@@ -123,7 +123,7 @@ def test_rate_limits_are_shared_through_redis_when_configured(settings, make_res
     """Two web replicas (two apps) with REDIS_URL count one client's calls together."""
     import secrets
 
-    from app import create_app
+    from app.factory import create_app
 
     shared = settings.with_(redis_url="redis://127.0.0.1:6379/0",
                             ratelimit_authenticate="3 per minute")
