@@ -17,7 +17,8 @@ from app.protocol.messages import Catalogue, Message
 class CloseCode(enum.IntEnum):
     """WebSocket close codes a node uses; the reason text says more."""
 
-    GOING_AWAY = 1001  # the node is shutting down: ask the web again
+    LEFT = 1000  # the participant sent leave
+    GOING_AWAY = 1001  # the node is shutting down, or the media connection failed
     PROTOCOL_ERROR = 4000  # a malformed or unexpected message
     UNAUTHORIZED = 4001  # the join token is forged, expired or malformed
     WRONG_SESSION = 4003  # the token is valid but not for this session or node
@@ -188,6 +189,9 @@ class TrackUnpublished(Message):
     type = "track_unpublished"
     track_id: str
     participant_id: str
+    # Said, so that clients need not parse track ids; None only from nodes
+    # older than the field (as in ``Muted``).
+    source: Source | None = None
 
 
 @dataclass
@@ -196,7 +200,8 @@ class Muted(Message):
     track_id: str
     participant_id: str
     muted: bool
-    by: str  # the participant_id who changed it (a moderator, or the owner)
+    by: str  # the participant_id who changed it (the owner), or "moderator"
+    source: Source | None = None  # the track's; None only from nodes older than the field
 
 
 @dataclass
@@ -225,8 +230,14 @@ class Hand(Message):
 
 @dataclass
 class MuteModeChanged(Message):
+    """The session's new mode, and who may speak in it: the node decides, so
+    that no client repeats the rule (moderators always may, and so on)."""
+
     type = "mute_mode"
     mode: MuteMode
+    may_speak: bool = True  # whether the recipient may unmute a microphone now
+    # The participant_ids, among those listed to everyone, who may speak now.
+    speakers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -236,7 +247,7 @@ class MaySpeak(Message):
 
     type = "may_speak"
     participant_id: str
-    allowed: bool
+    allowed: bool  # whether they may speak now, as the node decides (always for moderators)
 
 
 @dataclass

@@ -186,7 +186,8 @@ class Room:
             if publication.track_id in participant.subscriptions:
                 participant.unsubscribe(publication)
                 self._spawn(participant.negotiate())
-        self.broadcast(sig.TrackUnpublished(publication.track_id, publication.participant_id))
+        self.broadcast(sig.TrackUnpublished(publication.track_id, publication.participant_id,
+                                            sig.Source(publication.source)))
         self.node.report(EventKind.TRACK_UNPUBLISHED, self.session_id,
                          publication.participant_id, track_id=publication.track_id)
 
@@ -200,7 +201,8 @@ class Room:
 
     def _tell_muted(self, publication: Publication, by: str) -> None:
         muted = publication.muted
-        self.broadcast(sig.Muted(publication.track_id, publication.participant_id, muted, by))
+        self.broadcast(sig.Muted(publication.track_id, publication.participant_id, muted, by,
+                                 sig.Source(publication.source)))
         self.node.report(EventKind.MUTED, self.session_id, publication.participant_id,
                          track_id=publication.track_id, muted=str(muted).lower(), by=by)
 
@@ -255,10 +257,13 @@ class Room:
         if mode is self.mute_mode:
             return
         self.mute_mode = mode
-        # Clients clear their own lists on mute_mode; a may_speak notice per
-        # allowed speaker would make their pages mute them, even for conversation.
+        # mute_mode says who may speak now; a may_speak notice per allowed
+        # speaker would make their pages mute them, even for conversation.
         self.allowed_speakers.clear()
-        self.broadcast(sig.MuteModeChanged(mode))
+        speakers = [p.id for p in self.participants.values() if not p.hidden and self.may_speak(p)]
+        for participant in self.participants.values():
+            participant.send(sig.MuteModeChanged(mode, may_speak=self.may_speak(participant),
+                                                 speakers=speakers))
         for participant in list(self.participants.values()):
             self._silence(participant)
 
