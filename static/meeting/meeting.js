@@ -2,6 +2,11 @@
 // the words in i18n.js; the events for an embedding page are in
 // docs/embedding.md. The server resolved the settings (company defaults and
 // URL parameters) into the page's config.
+//
+// What the page shows lives in `state`; the render functions write it to the
+// DOM, and nothing is read back from the DOM to decide anything (only what
+// the user types). Who may speak and which source a track carries, the node
+// says: the page does not repeat the node's rules.
 import { NodeClient } from './node-client.js';
 import { setLanguage, t } from './i18n.js';
 import { chooseDevice, listDevices, openDevices } from './devices.js';
@@ -9,13 +14,20 @@ import { chooseDevice, listDevices, openDevices } from './devices.js';
 const config = JSON.parse(document.getElementById('meeting-config').textContent);
 const $ = (id) => document.getElementById(id);
 const RECONNECT_CODES = new Set([1001, 1006, 1011, 4001, 4011]);
-const people = new Map(); // participant_id -> {info, tile, video, item, stream, screen}
 const state = {
-  muteMode: config.mute_mode, maySpeak: true, handRaised: false, sharing: null, lostAt: null,
+  joined: false, // in the room; a reconnect stays in it
+  muteMode: config.mute_mode,
+  maySpeak: true, // as the node said last (joined, mute_mode, may_speak)
+  muted: { microphone: false, camera: false }, // our own sources, as the buttons show them
+  handRaised: false,
+  locked: false,
+  sharing: null, // the screen's stream while we share it
+  lostAt: null, // when the connection was lost: one reconnect deadline from then
+  people: new Map(), // participant_id -> person (see addPerson)
 };
-let client = null;
+let client = null; // the connection to the media node
 let local = null; // the camera and microphone stream
-let ticket = null;
+let ticket = null; // the web's answer to the last join: node, token, role
 
 // --- the embedding page ------------------------------------------------------
 
@@ -70,9 +82,8 @@ async function join() {
   const request = { display_name: $('display-name').value.trim() || t('guest') };
   const moderatorPin = $('moderator-pin').value.trim();
   if (moderatorPin) request.moderator_pin = moderatorPin;
-  if ($('security-pin') && $('security-pin').value.trim()) {
-    request.security_pin = $('security-pin').value.trim();
-  }
+  const securityPin = config.pin_required ? $('security-pin').value.trim() : '';
+  if (securityPin) request.security_pin = securityPin;
   // The web's answer and the camera come in parallel; a quick click must
   // not join without camera and microphone.
   const [ticketForUs] = await Promise.all([requestTicket(request), devicesReady]);
@@ -87,22 +98,53 @@ function connect(newTicket) {
   on('participant_joined', (detail) => addPerson(detail.participant, true));
   on('participant_left', removePerson);
   on('track', (detail) => showTrack(detail.info, detail.track));
-  on('track_unpublished', ({ participant_id: id, track_id: trackId }) => showScreenTile(
-    id, trackId, false));
+  on('track_unpublished', ({ participant_id: id, source }) => setScreenShown(id, source, false));
   on('talking', setTalking);
   on('chat', showChat);
   on('locked', showLocked);
   on('muted', showMuted);
   on('hand', showHand);
-  on('mute_mode', ({ mode }) => setMuteMode(mode, true));
+  on('mute_mode', showMuteMode);
   on('may_speak', showMaySpeak);
   on('error', ({ message }) => showStatus(message));
   on('closed', onClosed);
   client.connect();
 }
 
+// --- rendering: state -> DOM ---------------------------------------------------
+
+function renderControls() {
+  renderToggle('mic', state.muted.microphone, state.muted.microphone ? 'unmute' : 'mute');
+  $('mic').disabled = !state.maySpeak;
+  renderToggle('camera', state.muted.camera, state.muted.camera ? 'start_video' : 'stop_video');
+  renderToggle('screen', Boolean(state.sharing), state.sharing ? 'stop_sharing' : 'share_screen');
+  renderToggle('hand', state.handRaised, state.handRaised ? 'lower_hand' : 'raise_hand');
+  renderToggle('lock', state.locked, state.locked ? 'unlock' : 'lock');
+  $('mute-mode').value = state.muteMode;
+  document.body.dataset.muteMode = state.muteMode; // the CSS shows "let speak" in q&a only
+}
+
+function renderToggle(id, pressed, label) {
+  $(id).setAttribute('aria-pressed', String(pressed));
+  $(id).textContent = t(label);
+}
+
+function renderPerson(person) {
+  for (const shown of [person.tile, person.item]) {
+    shown.classList.toggle('hand-raised', person.handRaised);
+  }
+  person.tile.classList.toggle('talking', person.talking);
+  person.item.classList.toggle('may-speak', person.maySpeak);
+  if (person.allowSpeak) {
+    person.allowSpeak.textContent = t(person.maySpeak ? 'revoke_speak' : 'allow_speak');
+  }
+  if (person.screen) person.screen.tile.hidden = !person.screen.shown;
+}
+
 // --- the room ----------------------------------------------------------------
 
+// The web's answer says the role; the web, not the node, takes moderators'
+// requests, so it decides who sees the moderator controls.
 function isModerator() {
   return ticket && ticket.role === 'moderator';
 }
@@ -112,28 +154,30 @@ function isMe(id) {
 }
 
 function onJoined(joined) {
-  const reconnected = !$('room').hidden;
+  const reconnected = state.joined;
+  state.joined = true;
   $('prejoin').hidden = true;
   $('room').hidden = false;
   $('moderator-controls').hidden = !isModerator();
-  for (const id of [...people.keys()]) dropPerson(id);
+  for (const id of [...state.people.keys()]) dropPerson(id);
   for (const info of joined.participants) addPerson(info);
-  const mine = people.get(joined.me.participant_id);
+  const mine = state.people.get(joined.me.participant_id);
   if (mine) {
     mine.video.srcObject = local;
     mine.video.muted = true;
     mine.tile.classList.add('self');
   }
-  setMuteMode(joined.mute_mode, false);
-  setPressed('lock', joined.locked);
+  state.muteMode = joined.mute_mode;
+  state.locked = joined.locked;
+  setMaySpeak(joined.me.may_speak);
   state.lostAt = null;
   if (reconnected) {
     showStatus(t('status_reconnected'));
     restoreState();
     return;
   }
-  if (config.mic_off || !state.maySpeak) setPressed('mic', true);
-  if (config.camera_off) setPressed('camera', true);
+  if (config.mic_off) setOwnMuted('microphone', true);
+  if (config.camera_off) setOwnMuted('camera', true);
   tellParent('vivomeetingsJoinedEvent', {
     sessionId: joined.session_id, participantId: joined.me.participant_id,
   });
@@ -141,55 +185,58 @@ function onJoined(joined) {
 
 // After a reconnect the node knows nothing of our buttons: tell it again.
 function restoreState() {
-  if (pressed('mic')) client.setMuted('microphone', true);
-  if (pressed('camera')) client.setMuted('camera', true);
+  if (state.muted.microphone) client.setMuted('microphone', true);
+  if (state.muted.camera) client.setMuted('camera', true);
   if (state.handRaised) client.raiseHand(true);
   stopSharing(false); // the new connection has no screen slot yet
 }
 
 function addPerson(info, announce = false) {
-  if (people.has(info.participant_id)) return;
+  const id = info.participant_id;
+  if (state.people.has(id)) return;
   const tile = element('div', 'tile');
-  tile.dataset.participant = info.participant_id;
+  tile.dataset.participant = id;
   const video = document.createElement('video');
   video.autoplay = true;
   video.playsInline = true;
-  const name = element('span', 'name', info.display_name);
   const hand = element('span', 'hand', '✋');
   hand.title = t('hand_raised');
-  tile.append(video, name, hand);
+  tile.append(video, element('span', 'name', info.display_name), hand);
   $('grid').append(tile);
   const item = element('li');
-  item.dataset.participant = info.participant_id;
+  item.dataset.participant = id;
   item.append(element('span', 'person-name', info.display_name), element('span', 'hand', '✋'));
-  if (isModerator() && !isMe(info.participant_id)) {
+  const person = {
+    info, maySpeak: info.may_speak, handRaised: info.hand_raised, talking: false,
+    tile, video, item, allowSpeak: null, stream: new MediaStream(), screen: null,
+  };
+  if (isModerator() && !isMe(id)) {
+    person.allowSpeak = button(t('allow_speak'), 'allow-speak', () => moderate('allow_speak', {
+      participant_id: id, allowed: !person.maySpeak,
+    }));
     item.append(
-      button(t('mute'), 'mute', () => moderate('mute', { participant_id: info.participant_id })),
-      button(t('remove'), 'remove', () => moderate('kick', { participant_id: info.participant_id })),
-      button(t('allow_speak'), 'allow-speak', () => moderate('allow_speak', {
-        participant_id: info.participant_id, allowed: !item.classList.contains('may-speak'),
-      })),
+      button(t('mute'), 'mute', () => moderate('mute', { participant_id: id })),
+      button(t('remove'), 'remove', () => moderate('kick', { participant_id: id })),
+      person.allowSpeak,
     );
   }
   $('people').append(item);
-  const person = { info, tile, video, item, stream: new MediaStream(), screen: null };
-  people.set(info.participant_id, person);
-  markHand(person, info.hand_raised);
-  markMaySpeak(person, info.may_speak);
+  state.people.set(id, person);
+  renderPerson(person);
   if (announce) {
     tellParent('vivomeetingsParticipantJoinedEvent', {
-      participantId: info.participant_id, displayName: info.display_name,
+      participantId: id, displayName: info.display_name,
     });
   }
 }
 
 function dropPerson(id) {
-  const person = people.get(id);
+  const person = state.people.get(id);
   if (!person) return false;
   person.tile.remove();
   person.item.remove();
   if (person.screen) person.screen.tile.remove();
-  people.delete(id);
+  state.people.delete(id);
   return true;
 }
 
@@ -198,7 +245,7 @@ function removePerson({ participant_id: id }) {
 }
 
 function showTrack(info, track) {
-  const person = people.get(info.participant_id);
+  const person = state.people.get(info.participant_id);
   if (!person) return;
   if (info.source === 'screen') {
     showScreen(person, info, track);
@@ -212,9 +259,11 @@ function showTrack(info, track) {
 }
 
 // A muted or unpublished screen share hides its tile; other tracks keep theirs.
-function showScreenTile(id, trackId, shown) {
-  const person = people.get(id);
-  if (person && person.screen && trackId.endsWith(':screen')) person.screen.tile.hidden = !shown;
+function setScreenShown(id, source, shown) {
+  const person = state.people.get(id);
+  if (!person || !person.screen || source !== 'screen') return;
+  person.screen.shown = shown;
+  renderPerson(person);
 }
 
 function showScreen(person, info, track) {
@@ -227,15 +276,18 @@ function showScreen(person, info, track) {
     video.muted = true;
     tile.append(video, element('span', 'name', t('screen_of', { name: person.info.display_name })));
     $('grid').prepend(tile);
-    person.screen = { tile, video };
+    person.screen = { tile, video, shown: false };
   }
   person.screen.video.srcObject = new MediaStream([track]);
-  person.screen.tile.hidden = info.muted;
+  person.screen.shown = !info.muted;
+  renderPerson(person);
 }
 
 function setTalking({ participant_id: id, talking }) {
-  const person = people.get(id);
-  if (person) person.tile.classList.toggle('talking', talking);
+  const person = state.people.get(id);
+  if (!person) return;
+  person.talking = talking;
+  renderPerson(person);
 }
 
 function showChat(message) {
@@ -274,14 +326,15 @@ function showStatus(text) {
 }
 
 function showLocked({ locked }) {
-  setPressed('lock', locked);
+  state.locked = locked;
+  renderControls();
   showStatus(t(locked ? 'status_locked' : 'status_unlocked'));
 }
 
-function showMuted({ participant_id: id, muted, by, track_id: trackId }) {
-  showScreenTile(id, trackId, !muted);
-  if (isMe(id) && muted && by !== id && trackId.endsWith(':microphone')) {
-    setPressed('mic', true);
+function showMuted({ participant_id: id, muted, by, source }) {
+  setScreenShown(id, source, !muted);
+  if (isMe(id) && muted && by !== id && source === 'microphone') {
+    setOwnMuted('microphone', true);
     if (local) for (const track of local.getAudioTracks()) track.enabled = false;
     if (state.maySpeak) showStatus(t('status_muted')); // else the mode said why
   }
@@ -289,56 +342,48 @@ function showMuted({ participant_id: id, muted, by, track_id: trackId }) {
 
 // --- who may speak: the mute mode, raised hands ----------------------------------
 
-// A new mode starts with nobody let speak (the node forgets who was, too).
-function setMuteMode(mode, announce) {
+// The node says who may speak in the new mode (a new mode starts with nobody
+// let speak in q&a, and moderators always may): the page only shows it.
+function showMuteMode({ mode, may_speak: maySpeak, speakers }) {
   state.muteMode = mode;
-  $('mute-mode').value = mode;
-  document.body.dataset.muteMode = mode;
-  if (announce) {
-    for (const person of people.values()) markMaySpeak(person, mode === 'conversation');
+  for (const person of state.people.values()) {
+    person.maySpeak = speakers.includes(person.info.participant_id);
+    renderPerson(person);
   }
-  const mine = client && client.me ? people.get(client.me.participant_id) : null;
-  const allowed = mine ? mine.item.classList.contains('may-speak') : mode === 'conversation';
-  setMaySpeak(isModerator() || mode === 'conversation' || (mode === 'qa' && allowed));
-  if (announce) showStatus(t(`status_${mode}`));
+  setMaySpeak(maySpeak);
+  showStatus(t(`status_${mode}`));
 }
 
 function setMaySpeak(maySpeak) {
   state.maySpeak = maySpeak;
-  $('mic').disabled = !maySpeak;
-  if (!maySpeak) setPressed('mic', true);
+  if (!maySpeak) setOwnMuted('microphone', true);
+  renderControls();
 }
 
 function showMaySpeak({ participant_id: id, allowed }) {
-  const person = people.get(id);
-  if (person) markMaySpeak(person, allowed);
+  const person = state.people.get(id);
+  if (person) {
+    person.maySpeak = allowed;
+    renderPerson(person);
+  }
   if (!isMe(id)) return;
-  setMaySpeak(allowed || isModerator() || state.muteMode === 'conversation');
+  setMaySpeak(allowed);
   if (allowed) setHand(false);
   showStatus(t(allowed ? 'status_may_speak' : 'status_may_not_speak'));
 }
 
-function markMaySpeak(person, allowed) {
-  person.item.classList.toggle('may-speak', Boolean(allowed));
-  const allow = person.item.querySelector('.allow-speak');
-  if (allow) allow.textContent = t(allowed ? 'revoke_speak' : 'allow_speak');
-}
-
 function showHand({ participant_id: id, raised }) {
-  const person = people.get(id);
-  if (person) markHand(person, raised);
+  const person = state.people.get(id);
+  if (person) {
+    person.handRaised = raised;
+    renderPerson(person);
+  }
   if (isMe(id)) setHand(raised, false);
-}
-
-function markHand(person, raised) {
-  person.tile.classList.toggle('hand-raised', Boolean(raised));
-  person.item.classList.toggle('hand-raised', Boolean(raised));
 }
 
 function setHand(raised, tell = true) {
   state.handRaised = raised;
-  $('hand').setAttribute('aria-pressed', String(raised));
-  $('hand').textContent = t(raised ? 'lower_hand' : 'raise_hand');
+  renderControls();
   if (tell) client.raiseHand(raised);
 }
 
@@ -382,18 +427,12 @@ function finish(code, reason) {
 
 // --- controls ----------------------------------------------------------------
 
-const LABELS = { mic: ['mute', 'unmute'], camera: ['stop_video', 'start_video'] };
-const SOURCES = { mic: 'microphone', camera: 'camera' };
-
-function pressed(id) {
-  return $(id).getAttribute('aria-pressed') === 'true';
-}
-
-function setPressed(id, on) {
-  $(id).setAttribute('aria-pressed', String(on));
-  if (LABELS[id]) $(id).textContent = t(LABELS[id][Number(on)]);
-  if (id === 'lock') $(id).textContent = t(on ? 'unlock' : 'lock');
-  if (SOURCES[id] && client && client.me) client.setMuted(SOURCES[id], on);
+// Mute or unmute our own microphone or camera; the node hears of it once we
+// are in (onJoined tells it what the buttons say).
+function setOwnMuted(source, muted) {
+  state.muted[source] = muted;
+  if (client && client.me) client.setMuted(source, muted);
+  renderControls();
 }
 
 async function shareScreen() {
@@ -407,8 +446,7 @@ async function shareScreen() {
   track.addEventListener('ended', () => stopSharing()); // the browser's own "stop sharing"
   await client.replaceTrack('screen', track);
   client.setMuted('screen', false);
-  $('screen').setAttribute('aria-pressed', 'true');
-  $('screen').textContent = t('stop_sharing');
+  renderControls();
 }
 
 function stopSharing(tellNode = true) {
@@ -419,8 +457,7 @@ function stopSharing(tellNode = true) {
     client.replaceTrack('screen', null);
     client.setMuted('screen', true);
   }
-  $('screen').setAttribute('aria-pressed', 'false');
-  $('screen').textContent = t('share_screen');
+  renderControls();
 }
 
 async function switchDevice(kind, deviceId) {
@@ -428,10 +465,12 @@ async function switchDevice(kind, deviceId) {
   $('preview').srcObject = local;
   if (!client || !client.me) return;
   const track = kind === 'audio' ? local.getAudioTracks()[0] : local.getVideoTracks()[0];
+  // Our own outgoing track: the page picked the device, so it knows which of
+  // its sources the track is; nothing the node decides.
   const source = kind === 'audio' ? 'microphone' : 'camera';
-  track.enabled = !pressed(kind === 'audio' ? 'mic' : 'camera');
+  track.enabled = !state.muted[source];
   await client.replaceTrack(source, track);
-  const mine = people.get(client.me.participant_id);
+  const mine = state.people.get(client.me.participant_id);
   if (mine) mine.video.srcObject = local;
 }
 
@@ -452,8 +491,10 @@ function wire() {
     if (text) client.send({ type: 'chat', text });
     $('chat-text').value = '';
   });
-  $('mic').addEventListener('click', () => setPressed('mic', !pressed('mic')));
-  $('camera').addEventListener('click', () => setPressed('camera', !pressed('camera')));
+  // A click while the page says we may not speak still asks the node, which
+  // answers why not (a button is no safeguard against a tampered page).
+  $('mic').addEventListener('click', () => setOwnMuted('microphone', !state.muted.microphone));
+  $('camera').addEventListener('click', () => setOwnMuted('camera', !state.muted.camera));
   $('screen').addEventListener('click', () => (state.sharing ? stopSharing() : shareScreen()));
   $('hand').addEventListener('click', () => setHand(!state.handRaised));
   $('devices').addEventListener('click', () => $('device-dialog').showModal());
@@ -462,17 +503,19 @@ function wire() {
   $('mute-mode').addEventListener('change', (event) => moderate('mute_mode', {
     mode: event.target.value,
   }));
-  $('lock').addEventListener('click', () => moderate(pressed('lock') ? 'unlock' : 'lock'));
+  $('lock').addEventListener('click', () => moderate(state.locked ? 'unlock' : 'lock'));
   $('end').addEventListener('click', () => moderate('end'));
-  for (const select of document.querySelectorAll('.camera-select, .microphone-select')) {
-    const kind = select.classList.contains('camera-select') ? 'video' : 'audio';
-    select.addEventListener('change', () => switchDevice(kind, select.value));
+  for (const [selector, kind] of [['.camera-select', 'video'], ['.microphone-select', 'audio']]) {
+    for (const select of document.querySelectorAll(selector)) {
+      select.addEventListener('change', (event) => switchDevice(kind, event.target.value));
+    }
   }
 }
 
 setLanguage(config.language);
 if (config.display_name || config.autojoin) $('display-name').value = config.display_name || t('guest');
 wire();
+renderControls();
 const devicesReady = preview();
 devicesReady.then(() => {
   if (config.autojoin) $('join-form').requestSubmit();

@@ -31,6 +31,7 @@ export class NodeClient extends EventTarget {
   }
 
   connect() {
+    // What we send: the page's own devices, by the kind of each track.
     this.outgoing.microphone = this.local.getAudioTracks()[0] || null;
     this.outgoing.camera = this.local.getVideoTracks()[0] || null;
     this.ws = new WebSocket(this.ticket.node_url);
@@ -56,6 +57,8 @@ export class NodeClient extends EventTarget {
     this.send({ type: 'leave' });
   }
 
+  // Our own track's id is ours to name: docs/signalling.md defines it as
+  // `<participant_id>:<source>`, and a track not published yet has no other.
   setMuted(source, muted) {
     const track = this.outgoing[source];
     if (track) track.enabled = !muted;
