@@ -98,33 +98,31 @@ def create_reseller_command(name: str, domain: str, admin_email: str, admin_pass
 
 def _create_reseller(name: str, domain: str, email: str, password: str, subdomain: str,
                      if_absent: bool) -> dict[str, Any]:
-    import sqlalchemy as sa
     from marshmallow import ValidationError
 
+    from app.api.enterprise.schemas import host_create_schema
     from app.errors import AppError
     from app.extensions import db
-    from app.modules.hosts.models import Host, HostRole
-    from app.modules.hosts.operations import add_host
-    from app.modules.hosts.schemas import host_create_schema
-    from app.modules.tenants.models import Company, Reseller
-    from app.modules.tenants.operations import company_url, create_reseller
+    from app.modules.access import HostRole
+    from app.modules.hosts.operations import add_host, first_host_with_role
+    from app.modules.tenants.operations import (
+        company_url,
+        create_reseller,
+        reseller_admin_company,
+    )
 
-    existing = db.session.execute(sa.select(Reseller).where(Reseller.domain == domain)).scalar()
-    if existing is not None and if_absent:
-        company = db.session.execute(sa.select(Company).where(
-            Company.reseller_id == existing.id, Company.is_admin_company.is_(True))).scalar_one()
-        host = db.session.execute(sa.select(Host).where(
-            Host.company_id == company.id, Host.role == HostRole.RESELLER_ADMIN)
-            .order_by(Host.id)).scalars().first()
-        host_id = host.id if host else None
+    company = reseller_admin_company(domain)
+    if company is not None and if_absent:
+        admin = first_host_with_role(company, HostRole.RESELLER_ADMIN)
     else:
         try:
             company = create_reseller(name, domain, subdomain)
+            # The same checks as host/create (a valid email, a long enough password).
             data = host_create_schema.load({
                 "company_id": company.id, "name": f"{name} admin", "email": email,
                 "password": password, "role": "RESELLER_ADMIN", "no_welcome_email": True,
             })
-            host_id = add_host(company, data).host.id
+            admin = add_host(company, data).host
         except AppError as exc:
             db.session.rollback()
             raise click.ClickException(f"{exc.message} {exc.errors or ''}".strip()) from exc
@@ -134,29 +132,24 @@ def _create_reseller(name: str, domain: str, email: str, password: str, subdomai
         db.session.commit()
     return {
         "reseller_id": company.reseller_id, "admin_company_id": company.id,
-        "admin_host_id": host_id, "admin_host_name": company.host_name,
+        "admin_host_id": admin.id if admin else None, "admin_host_name": company.host_name,
         "api_url": company_url(company, "/enterprise_api/"),
+        "admin_meeting_url": admin.meeting_url if admin else None,
     }
 
 
 @main.command("demo")
 def demo_command() -> None:
     """Make sure the demo reseller exists and print how to reach it (used by `make run`)."""
-    app = _app()
-    settings: Settings = app.config["SETTINGS"]
-    with app.app_context():
+    from app.extensions import settings as current_settings
+
+    with _app().app_context():
         info = _create_reseller(DEMO["name"], DEMO["domain"], DEMO["admin_email"],
                                 DEMO["admin_password"], "admin", if_absent=True)
+        settings = current_settings()
     api = info["api_url"].rstrip("/")
     outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
-    from app.extensions import db
-    from app.modules.hosts.models import Host
-    from app.modules.hosts.operations import meeting_url
-
-    with app.app_context():
-        admin = db.session.get(Host, info["admin_host_id"])
-        assert admin is not None
-        room = meeting_url(admin)
+    room = info["admin_meeting_url"]
     click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, **DEMO))
 
 

@@ -1,12 +1,15 @@
 """Typed settings: defaults, then the environment, checked once at start-up.
 
-Nothing else in the code base reads ``os.environ``; every process gets a
-``Settings`` from ``Settings.from_env()`` (or a test builds one directly).
+Nothing else in the code base reads ``os.environ``: the web, the worker and
+the CLI get a ``Settings`` from ``Settings.from_env()`` (or a test builds one
+directly); a media node gets its ``NodeSettings`` (app/sfu/config.py) through
+the same ``environment_values``, so both read variables the same way.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -72,19 +75,13 @@ class Settings:
     # How long a meeting page tries to get back in after losing its connection.
     meeting_reconnect_seconds: int = 30
     join_token_private_key: str = ""  # PEM (ES256); empty: derived from SECRET_KEY
-    ice_servers: str = ""  # stun:/turn: URLs handed to clients, comma-separated
+    ice_servers: tuple[str, ...] = ()  # stun:/turn: URLs handed to clients, comma-separated
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults overridden by the environment, then by ``overrides``; validated."""
-        environ = dict(os.environ if environ is None else environ)
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            name = ENV_NAMES.get(f.name, f.name.upper())
-            if name in environ and environ[name] != "":
-                values[f.name] = _coerce(name, environ[name], f.type)
-        if "join_token_private_key" in values:  # a PEM on one line, as env files hold it
-            values["join_token_private_key"] = values["join_token_private_key"].replace("\\n", "\n")
+        values = environment_values(cls, os.environ if environ is None else environ,
+                                    lambda name: ENV_NAMES.get(name, name.upper()))
         values.update(overrides)
         return cls(**values).checked()
 
@@ -108,6 +105,9 @@ class Settings:
             raise ConfigError("SECRET_KEY must be at least 16 characters")
         if self.join_token_private_key:
             self._check_join_token_key()
+        for url in self.ice_servers:
+            if not url.startswith(("stun:", "turn:", "turns:")):
+                raise ConfigError(f"ICE_SERVERS: not a stun:/turn: URL: {url!r}")
         if self.public_scheme not in ("http", "https"):
             raise ConfigError("PUBLIC_SCHEME must be http or https")
         for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):
@@ -141,10 +141,6 @@ class Settings:
         return f"sqlite:///{Path(self.instance_path) / 'confera.db'}"
 
     @property
-    def ice_server_urls(self) -> list[str]:
-        return [url.strip() for url in self.ice_servers.split(",") if url.strip()]
-
-    @property
     def outbox_path(self) -> Path:
         return Path(self.instance_path) / "outbox"
 
@@ -153,12 +149,38 @@ class Settings:
         return self.storage_url or f"file://{Path(self.instance_path) / 'storage'}"
 
 
-def _coerce(name: str, raw: str, type_name: Any) -> Any:
+def environment_values(cls: type, environ: Mapping[str, str],
+                       env_name: Callable[[str], str]) -> dict[str, Any]:
+    """The fields of the dataclass ``cls`` that ``environ`` sets (an empty value
+    sets nothing), each converted to its field's type: numbers, booleans
+    (true/false, 1/0, yes/no), comma-separated tuples of strings, and strings;
+    a PEM may come on one line with literal ``\\n``, as env files hold it."""
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        name = env_name(f.name)
+        raw = environ.get(name, "")
+        if raw != "":
+            values[f.name] = _coerce(name, raw, str(f.type))
+    return values
+
+
+def _coerce(name: str, raw: str, type_name: str) -> Any:
     try:
-        if type_name in (int, "int"):
+        if type_name == "int":
             return int(raw)
-        if type_name in (float, "float"):
+        if type_name == "float":
             return float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a number: {raw!r}") from exc
+    if type_name == "bool":
+        if raw.strip().lower() not in _BOOLEANS:
+            raise ConfigError(f"{name} must be true or false: {raw!r}")
+        return _BOOLEANS[raw.strip().lower()]
+    if type_name.startswith("tuple"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if raw.startswith("-----BEGIN"):
+        return raw.replace("\\n", "\n")
     return raw
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}

@@ -1,9 +1,12 @@
-"""Flask extensions, created once and bound in ``create_app``."""
+"""Flask extensions, created once and bound in ``create_app``, and the typed
+accessor for the settings of the app in context."""
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 
+from app.config import Settings
 from app.core.db import Model
 
 db = SQLAlchemy(model_class=Model)
@@ -11,3 +14,11 @@ db = SQLAlchemy(model_class=Model)
 # Limits are opt-in per route (authenticate, password pages); storage is chosen
 # from the settings in create_app (memory, or Redis when REDIS_URL is set).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+SETTINGS_KEY = "SETTINGS"
+
+
+def settings() -> Settings:
+    """The settings of the app in context (``create_app`` put them there)."""
+    loaded: Settings = current_app.config[SETTINGS_KEY]
+    return loaded

@@ -7,7 +7,6 @@ from alembic import context
 from app.core.db import Model
 from app.extensions import db
 from app.jobs import models as _jobs  # noqa: F401  (tables for autogenerate)
-from app.modules.auth import models as _auth  # noqa: F401
 from app.modules.hosts import models as _hosts  # noqa: F401
 from app.modules.media_nodes import models as _media_nodes  # noqa: F401
 from app.modules.meetings import models as _meetings  # noqa: F401

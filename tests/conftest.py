@@ -24,16 +24,17 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.factory import create_app
+from app.api.enterprise.schemas import host_create_schema
 from app.config import Settings
 from app.core import migrations
 from app.core.db import Model
 from app.extensions import db, limiter
-from app.modules.auth.operations import authenticate
-from app.modules.hosts.models import Host, HostRole
+from app.factory import create_app
+from app.modules.access import HostRole
+from app.modules.hosts.credentials import authenticate
+from app.modules.hosts.models import Host
 from app.modules.hosts.operations import add_host
-from app.modules.hosts.schemas import host_create_schema
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Company, Tenant
 from app.modules.tenants.operations import create_reseller
 from app.protocol import node_api
 from tests.helpers import BACKEND, DEFAULT_PASSWORD, PG_ADMIN_URL
@@ -177,7 +178,8 @@ def make_host(app: Flask) -> Callable[..., dict[str, Any]]:
         with app.app_context():
             model = db.session.get(Company, company["id"])
             assert model is not None
-            host = _add_host(model, role, email or f"{_slug('h')}@example.test", **fields)
+            email = email or f"{_slug('h')}@example.test"
+            host = _add_host(Tenant.of(model), role, email, **fields)
             db.session.commit()
             return host
 
@@ -192,7 +194,7 @@ def token_for(app: Flask) -> Callable[[dict[str, Any]], str]:
         with app.app_context():
             model = db.session.get(Host, host["id"])
             assert model is not None
-            value = authenticate(model.company, model.email, DEFAULT_PASSWORD)
+            value = authenticate(Tenant.of(model.company), model.email, DEFAULT_PASSWORD)
             db.session.commit()
             return value
 
@@ -211,7 +213,7 @@ def api(client: FlaskClient) -> Callable[..., Any]:
     return call
 
 
-def _add_host(company: Company, role: HostRole, email: str, **fields: Any) -> dict[str, Any]:
+def _add_host(company: Tenant, role: HostRole, email: str, **fields: Any) -> dict[str, Any]:
     data = host_create_schema.load({
         "company_id": company.id, "name": f"{role.value.title()} {email}", "email": email,
         "password": DEFAULT_PASSWORD, "role": role.value, "no_welcome_email": True, **fields,
@@ -221,7 +223,7 @@ def _add_host(company: Company, role: HostRole, email: str, **fields: Any) -> di
             "access_code": host.access_code, "host_name": company.host_name}
 
 
-def _company_info(company: Company) -> dict[str, Any]:
+def _company_info(company: Company | Tenant) -> dict[str, Any]:
     return {"id": company.id, "host_name": company.host_name,
             "reseller_id": company.reseller_id, "subdomain": company.subdomain}
 

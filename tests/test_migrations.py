@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.factory import create_app
 from app.config import Settings
 from app.core import migrations
 from app.core.db import Model
 from app.extensions import db
+from app.factory import create_app
 from tests.helpers import BACKEND, PG_ADMIN_URL
 
 

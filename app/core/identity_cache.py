@@ -46,6 +46,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
+from app.extensions import SETTINGS_KEY
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "confera_identity"
@@ -218,7 +220,7 @@ def _readable_now(fd: int) -> bool:
 def init_identity_cache(app: Flask, engine: Engine) -> None:
     """Give ``app`` its cache; on PostgreSQL, make this process's own writes to
     an identity table empty it at once."""
-    settings = app.config["SETTINGS"]
+    settings = app.config[SETTINGS_KEY]
     postgres = engine.dialect.name == "postgresql"
     dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     cache = IdentityCache(dsn if postgres else None, settings.identity_cache_seconds)

@@ -1,4 +1,5 @@
-"""Marshmallow building blocks shared by every module's schemas."""
+"""Marshmallow building blocks that every dialect's schemas may use; no
+dialect's document shapes live here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
-COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class StrictSchema(Schema):
@@ -20,25 +20,14 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-class Digits(fields.Field):
-    """A numeric code given as a JSON number or a string of digits; kept as a string."""
+class StrictBoolean(fields.Boolean):
+    """JSON true or false, nothing else: ``"yes"``, ``1`` or ``"false"`` are
+    errors, not guesses (marshmallow's Boolean accepts them)."""
 
-    def __init__(self, min_length: int, max_length: int, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.min_length, self.max_length = min_length, max_length
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValidationError("Must be a number or a string of digits.")
-        text = str(value)
-        if not text.isascii() or not text.isdigit():
-            raise ValidationError("Must contain digits only.")
-        if not self.min_length <= len(text) <= self.max_length:
-            raise ValidationError(f"Must have {self.min_length} to {self.max_length} digits.")
-        return text
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else {"number": str(value)}
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
 
 
 class LowerString(fields.String):
@@ -72,16 +61,3 @@ def validate_origin(value: str) -> None:
 def normalize_origin(value: str) -> str:
     parts = urlsplit(value.strip())
     return f"{parts.scheme}://{parts.netloc.lower()}"
-
-
-class BrandingSchema(StrictSchema):
-    product_name = fields.String(validate=validate.Length(1, 100))
-    logo_url = fields.Url(schemes={"https", "http"})
-    primary_color = fields.String(validate=validate.Regexp(COLOUR, error="Use #rrggbb."))
-    secondary_color = fields.String(validate=validate.Regexp(COLOUR, error="Use #rrggbb."))
-    white_label = fields.Boolean()
-
-
-class PageSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -17,7 +17,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+
+from app.extensions import settings
 
 
 @cache
@@ -26,8 +27,8 @@ def _argon2(time_cost: int, memory_kib: int) -> PasswordHasher:
 
 
 def _hasher() -> PasswordHasher:
-    settings = current_app.config["SETTINGS"]
-    return _argon2(settings.argon2_time_cost, settings.argon2_memory_kib)
+    config = settings()
+    return _argon2(config.argon2_time_cost, config.argon2_memory_kib)
 
 
 def hash_password(password: str) -> str:
@@ -82,13 +83,13 @@ class EncryptedString(sa.types.TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
         if value is None:
             return None
-        return _fernet(current_app.config["SETTINGS"].secret_key).encrypt(value.encode()).decode()
+        return _fernet(settings().secret_key).encrypt(value.encode()).decode()
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         if value is None:
             return None
         try:
-            return _fernet(current_app.config["SETTINGS"].secret_key).decrypt(value).decode()
+            return _fernet(settings().secret_key).decrypt(value).decode()
         except InvalidToken as exc:
             raise RuntimeError("cannot decrypt a secret: was SECRET_KEY changed?") from exc
 

@@ -3,10 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
-
 from app.core.db import utcnow
-from app.extensions import db
+from app.extensions import db, settings
 from app.jobs.models import Job
 
 
@@ -16,7 +14,7 @@ def enqueue(kind: str, payload: dict[str, Any], run_at: datetime | None = None) 
         kind=kind,
         payload=payload,
         run_at=run_at or utcnow(),
-        max_attempts=current_app.config["SETTINGS"].job_max_attempts,
+        max_attempts=settings().job_max_attempts,
     )
     db.session.add(job)
     db.session.flush()

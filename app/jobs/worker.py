@@ -24,7 +24,7 @@ from flask import Flask
 
 from app.config import Settings
 from app.core.db import utcnow
-from app.extensions import db
+from app.extensions import SETTINGS_KEY, db
 from app.jobs.models import Job, JobStatus
 from app.jobs.registry import handler_for
 
@@ -36,7 +36,7 @@ MAX_BACKOFF_SECONDS = 3600
 class Worker:
     def __init__(self, app: Flask, name: str | None = None):
         self.app = app
-        self.settings: Settings = app.config["SETTINGS"]
+        self.settings: Settings = app.config[SETTINGS_KEY]
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._stop = threading.Event()
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Response, current_app, make_response, render_template, request
+from flask import Response, make_response, render_template, request
 
-from app.modules.meetings.operations import find_personal_room, host_by_access_code
+from app.extensions import settings
+from app.modules.hosts.operations import host_by_access_code
+from app.modules.meetings.operations import find_personal_room
 from app.modules.settings.operations import page_settings
 from app.modules.tenants.models import Tenant
 from app.web import bp
@@ -18,7 +20,7 @@ def meeting_page(access_code: str) -> Response:
     tenant = page_tenant()
     host = host_by_access_code(tenant, access_code)
     page = page_settings(tenant, find_personal_room(tenant, host), request.args)
-    reconnect_seconds = current_app.config["SETTINGS"].meeting_reconnect_seconds
+    reconnect_seconds = settings().meeting_reconnect_seconds
     config = {"access_code": access_code, "host_name": host.name,
               "reconnect_seconds": reconnect_seconds,
               "embed_origins": list(tenant.embed_origins), **asdict(page)}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
-from app.extensions import db, limiter
-from app.modules.auth.operations import set_password_with_link, usable_password_link
+from app.extensions import db, limiter, settings
+from app.modules.hosts.credentials import set_password_with_link, usable_password_link
 from app.web import bp
 from app.web.tenant import page_tenant
 
@@ -14,7 +14,7 @@ MIN_LENGTH, MAX_LENGTH = 8, 256
 
 
 def _limit() -> str:
-    return current_app.config["SETTINGS"].ratelimit_password_pages
+    return settings().ratelimit_password_pages
 
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])

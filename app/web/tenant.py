@@ -3,12 +3,13 @@ from __future__ import annotations
 from flask import request
 
 from app.errors import NotFound
+from app.modules.hosts.resolvers import tenant_at
 from app.modules.tenants.models import Tenant
-from app.modules.tenants.operations import branding_for, company_for_host_name
+from app.modules.tenants.operations import branding_for
 
 
 def page_tenant() -> Tenant:
-    tenant = company_for_host_name(request.host)
+    tenant = tenant_at(request.host)
     if tenant is None:
         raise NotFound("There is nothing at this address")
     return tenant
@@ -16,7 +17,7 @@ def page_tenant() -> Tenant:
 
 def brand_context() -> dict[str, str]:
     """Template variables for the page's branding; neutral where no tenant resolves."""
-    tenant = company_for_host_name(request.host)
+    tenant = tenant_at(request.host)
     if tenant is None:
         return {"brand_name": "", "brand_color": "#444444", "brand_logo": ""}
     branding = branding_for(tenant)

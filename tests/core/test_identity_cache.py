@@ -16,14 +16,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.factory import create_app
 from app.core.db import utcnow
 from app.core.identity_cache import LISTENER_NAME, UNCHANGED, IdentityCache, identity_cache
 from app.extensions import db
-from app.modules.auth.models import ApiToken
-from app.modules.hosts.models import HostRole
+from app.factory import create_app
+from app.modules.access import HostRole
+from app.modules.hosts.models import ApiToken
+from app.modules.hosts.resolvers import tenant_at
 from app.modules.tenants.models import Company
-from app.modules.tenants.operations import company_for_host_name
 from tests.helpers import (
     BACKEND,
     REPO_ROOT,
@@ -185,7 +185,7 @@ def test_a_notice_the_listener_has_not_taken_in_is_not_overlooked(app, admin):
     empties the cache; a look-up in between must not trust the cache."""
     listening(app)
     with app.test_request_context():
-        company_for_host_name(admin["host_name"])  # cached
+        tenant_at(admin["host_name"])  # cached
     rename = ("import psycopg, sys, time\n"
               "with psycopg.connect(sys.argv[1]) as conn:\n"
               "    conn.execute(\"UPDATE companies SET name = 'Renamed' WHERE id = %s\","
@@ -201,7 +201,7 @@ def test_a_notice_the_listener_has_not_taken_in_is_not_overlooked(app, admin):
             pass
         with app.test_request_context():
             looked_up_at = time.monotonic()
-            name = company_for_host_name(admin["host_name"]).name  # type: ignore[union-attr]
+            name = tenant_at(admin["host_name"]).name  # type: ignore[union-attr]
     finally:
         sys.setswitchinterval(interval)
     committed_at = float(writer.communicate(timeout=10)[0])

@@ -6,12 +6,12 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from app.factory import create_app
 from app.core.db import utcnow
 from app.extensions import db
-from app.modules.auth.models import PasswordLink
-from app.modules.auth.operations import create_password_link
-from app.modules.hosts.models import Host
+from app.factory import create_app
+from app.modules.hosts.credentials import create_password_link
+from app.modules.hosts.models import Host, PasswordLink
+from app.modules.tenants.models import Tenant
 
 
 @pytest.fixture
@@ -20,7 +20,9 @@ def link(app, make_reseller, make_company, make_host):
     company = make_company(reseller)
     host = make_host(company)
     with app.app_context():
-        url = create_password_link(db.session.get(Host, host["id"]))
+        model = db.session.get(Host, host["id"])
+        assert model is not None
+        url = create_password_link(Tenant.of(model.company), model)
         db.session.commit()
     return {"path": urlsplit(url).path, "host_name": urlsplit(url).hostname, "host": host,
             "reseller": reseller, "company": company}

@@ -2,6 +2,10 @@
 
 from flask import Blueprint
 
+from app.api.json_errors import render_json_error
+from app.core.error_rendering import register_error_renderer
+
 bp = Blueprint("enterprise_api", __name__, url_prefix="/enterprise_api")
+register_error_renderer(bp, render_json_error)
 
 from app.api.enterprise import auth, companies, docs, hosts, rooms  # noqa: E402, F401  (routes)

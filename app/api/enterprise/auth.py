@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from app.api.enterprise.endpoint import Call, endpoint, settings_limit
+from app.api.enterprise.endpoint import Call, endpoint
 from app.api.enterprise.schemas import (
     auth_token_schema,
     authenticate_schema,
     empty_schema,
     ok_schema,
 )
-from app.modules.auth import operations
+from app.api.parsing import settings_limit
+from app.modules.hosts import credentials
 
 
 @endpoint(
@@ -17,7 +18,7 @@ from app.modules.auth import operations
     rate_limit=settings_limit("ratelimit_authenticate"),
 )
 def authenticate(call: Call) -> dict[str, str]:
-    token = operations.authenticate(call.tenant, call.data["email"], call.data["password"])
+    token = credentials.authenticate(call.tenant, call.data["email"], call.data["password"])
     return {"auth_token": token}
 
 
@@ -25,5 +26,5 @@ def authenticate(call: Call) -> dict[str, str]:
           response=ok_schema, roles="any")
 def logout(call: Call) -> dict[str, bool]:
     assert call.token is not None
-    operations.logout(call.token)
+    credentials.logout(call.token)
     return {"ok": True}

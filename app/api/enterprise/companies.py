@@ -3,9 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.enterprise.endpoint import Call, endpoint
-from app.api.enterprise.schemas import ok_schema
-from app.modules.tenants import operations
-from app.modules.tenants.schemas import (
+from app.api.enterprise.schemas import (
     company_create_schema,
     company_id_schema,
     company_list_schema,
@@ -13,7 +11,9 @@ from app.modules.tenants.schemas import (
     company_schema,
     company_update_schema,
     created_id_schema,
+    ok_schema,
 )
+from app.modules.tenants import operations
 
 
 @endpoint("company/create", summary="Create a company on its own subdomain",
@@ -30,10 +30,8 @@ def get(call: Call) -> Any:
 
 @endpoint("company/list", summary="The reseller's active companies, paged",
           body=company_list_schema, response=company_page_schema, roles="RESELLER_ADMIN")
-def list_(call: Call) -> dict[str, Any]:
-    page = operations.list_companies(call.who, call.data["page"], call.data["per_page"])
-    return {"companies": page.items, "page": page.page, "per_page": page.per_page,
-            "total": page.total}
+def list_(call: Call) -> Any:
+    return operations.list_companies(call.who, call.data["page"], call.data["per_page"])
 
 
 @endpoint("company/update", summary="Change a company (only the fields given)",

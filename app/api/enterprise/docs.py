@@ -1,17 +1,18 @@
-"""The OpenAPI 3 document, generated from the endpoint table and its schemas."""
+"""The enterprise_api's OpenAPI 3 document, generated from the endpoint table
+and its schemas, and the index at /enterprise_api/."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import jsonify
+from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 
 from app.api.enterprise import bp
-from app.api.enterprise.endpoint import ENDPOINTS, Endpoint
+from app.api.enterprise.endpoint import ENDPOINTS
+from app.api.enterprise.schemas import PIN_DIGITS, Digits, NumberDocument
+from app.api.openapi import body_schema, error_responses, new_spec
 
 ERROR_STATUSES = {
     "400": "Not JSON, or not a JSON object",
@@ -23,53 +24,36 @@ ERROR_STATUSES = {
     "422": "Validation failed; `errors` maps each field to its messages",
     "429": "Rate limit reached",
 }
-
-
-def _schema_name(schema: Any) -> str:
-    name = type(schema).__name__
-    return name[: -len("Schema")] if name.endswith("Schema") else name
-
-
-def _body(ep: Endpoint) -> Any:
-    if not ep.authenticated:
-        return ep.body
-    return {"allOf": [ep.body, {
-        "type": "object", "required": ["auth_token"],
-        "properties": {"auth_token": {"type": "string", "description": "From authenticate"}},
-    }]}
+CUSTOM_FIELDS: dict[Any, Any] = {
+    Digits: lambda field: {
+        "type": "string", "pattern": f"^[0-9]{{{field.min_length},{field.max_length}}}$",
+        "description": "Digits; a JSON number is accepted too"},
+    NumberDocument: lambda field: {
+        "type": "object", "required": ["number"],
+        "properties": {"number": {"type": "string",
+                                  "pattern": f"^[0-9]{{{PIN_DIGITS[0]},{PIN_DIGITS[1]}}}$"}}},
+}
 
 
 @cache
 def build_spec() -> dict[str, Any]:
-    spec = APISpec(
-        title="enterprise_api", version="1", openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
-        info={"description": (
-            "JSON over HTTPS POST on a company's host name. Every call but "
-            "authenticate carries `auth_token` in the body (or `Authorization: Bearer`)."
-        )},
-    )
-    spec.components.schema("Error", {
-        "type": "object",
-        "properties": {"message": {"type": "string"},
-                       "errors": {"type": "object", "additionalProperties": True}},
-    })
+    spec = new_spec("enterprise_api", (
+        "JSON over HTTPS POST on a company's host name. Every call but "
+        "authenticate carries `auth_token` in the body (or `Authorization: Bearer`)."),
+        CUSTOM_FIELDS)
     for ep in ENDPOINTS:
-        responses: dict[str, Any] = {
-            "200": {"description": "OK", "content": {"application/json": {"schema": ep.response}}}
-        }
-        for status, why in ERROR_STATUSES.items():
-            if status == "401" and not ep.authenticated and ep.path != "authenticate":
-                continue
-            responses[status] = {"description": why, "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        extra = {"auth_token": "From authenticate"} if ep.authenticated else None
+        statuses = {status: why for status, why in ERROR_STATUSES.items()
+                    if status != "401" or ep.authenticated or ep.path == "authenticate"}
         spec.path(path=f"/enterprise_api/{ep.path}", operations={"post": {
+            "operationId": ep.path.replace("/", "_"),
             "summary": ep.summary,
             "description": f"Who may call: {ep.roles}.",
             "tags": [ep.path.split("/")[0]],
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _body(ep)}}},
-            "responses": responses,
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": body_schema(spec, ep.body, extra)}}},
+            "responses": {"200": {"description": "OK", "content": {
+                "application/json": {"schema": ep.response}}}, **error_responses(statuses)},
         }})
     return spec.to_dict()
 
@@ -77,3 +61,16 @@ def build_spec() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi_json() -> ResponseReturnValue:
     return jsonify(build_spec())
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """What a person who opens the API's URL needs: where the reference is."""
+    return jsonify({
+        "name": "enterprise_api",
+        "usage": "POST /enterprise_api/<object>/<verb> with a JSON object body; "
+                 "start with authenticate.",
+        "docs": url_for("enterprise_api_docs.show", _external=True),
+        "openapi": url_for("enterprise_api.openapi_json", _external=True),
+        "endpoints": [f"/enterprise_api/{ep.path}" for ep in ENDPOINTS],
+    })

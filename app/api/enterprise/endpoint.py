@@ -5,20 +5,19 @@ The same table of endpoints feeds the OpenAPI document."""
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
-from marshmallow import Schema, ValidationError
+from flask import Response, jsonify
+from marshmallow import Schema
 
-from app.errors import BadRequest, NotFound, Unauthorized, ValidationFailed
+from app.api.parsing import json_body, load, pop_token, request_tenant
+from app.errors import Unauthorized
 from app.extensions import db, limiter
-from app.modules.auth.operations import actor_for_token
-from app.modules.hosts.access import Actor
+from app.modules.access import Actor
+from app.modules.hosts.credentials import actor_for_token
 from app.modules.tenants.models import Tenant
-from app.modules.tenants.operations import company_for_host_name
 
 
 @dataclass(frozen=True)
@@ -79,43 +78,3 @@ def endpoint(
         return view
 
     return decorate
-
-
-def request_tenant() -> Tenant:
-    tenant = company_for_host_name(request.host)
-    if tenant is None:
-        raise NotFound(f"No company is reached at {request.host.split(':')[0]}")
-    return tenant
-
-
-def json_body() -> dict[str, Any]:
-    raw = request.get_data(cache=False)  # honours MAX_CONTENT_LENGTH (413)
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("The body is not valid JSON") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object")
-    return body
-
-
-def pop_token(body: dict[str, Any]) -> str | None:
-    token = body.pop("auth_token", None)
-    if token is not None and not isinstance(token, str):
-        raise BadRequest("auth_token must be a string")
-    if token is None:
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        token = value.strip() if scheme.lower() == "bearer" else None
-    return token or None
-
-
-def load(schema: Schema, body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return schema.load(body)
-    except ValidationError as exc:
-        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed("Invalid input", errors) from exc
-
-
-def settings_limit(name: str) -> Callable[[], str]:
-    return lambda: getattr(current_app.config["SETTINGS"], name)

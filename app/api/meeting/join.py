@@ -8,18 +8,13 @@ from flask import Response, jsonify, request
 from flask_limiter.util import get_remote_address
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.api.enterprise.endpoint import (
-    json_body,
-    load,
-    pop_token,
-    request_tenant,
-    settings_limit,
-)
 from app.api.meeting import bp
+from app.api.parsing import json_body, load, pop_token, request_tenant, settings_limit
 from app.core.schemas import StrictSchema
 from app.extensions import db, limiter
-from app.modules.auth.operations import actor_for_token
-from app.modules.meetings.operations import host_by_access_code, join_room, rejoin_room, role_for
+from app.modules.hosts.credentials import actor_for_token
+from app.modules.hosts.operations import host_by_access_code
+from app.modules.meetings.operations import join_room, rejoin_room, role_for
 
 _pin = fields.String(validate=validate.Length(1, 12))
 

@@ -1,6 +1,8 @@
 """POST /api/v1/sessions/<session_id>/<action>: what a moderator does to a
 meeting (kick, mute, mute_all, lock, unlock, end, mute_mode, allow_speak),
-proven by their join token (``Authorization: Bearer``)."""
+proven by their join token (``Authorization: Bearer``). Each action is one
+operation of app/modules/meetings/commands.py; this table only names its URL
+and the body it takes."""
 
 from __future__ import annotations
 
@@ -10,15 +12,13 @@ from typing import Any
 from flask import Response, jsonify
 from marshmallow import Schema, fields, validate
 
-from app.api.enterprise.endpoint import json_body, load, pop_token, request_tenant
+from app.api.fields import MuteModeField
 from app.api.meeting import bp
-from app.core.schemas import StrictSchema
+from app.api.parsing import json_body, load, pop_token, request_tenant
+from app.core.schemas import StrictBoolean, StrictSchema
 from app.errors import NotFound
 from app.extensions import db
-from app.modules.meetings.operations import moderate
-from app.modules.settings.schemas import MuteModeField
-from app.protocol import node_api
-from app.protocol.messages import Message
+from app.modules.meetings import commands
 
 
 class ParticipantSchema(StrictSchema):
@@ -34,25 +34,27 @@ class MuteModeSchema(StrictSchema):
 
 
 class AllowSpeakSchema(ParticipantSchema):
-    allowed = fields.Boolean(load_default=True)
+    allowed = StrictBoolean(load_default=True)
 
 
-Build = Callable[[str, dict[str, Any]], Message]
-ACTIONS: dict[str, tuple[Schema, Build]] = {
-    "kick": (ParticipantSchema(), lambda sid, d: node_api.Kick(
-        session_id=sid, participant_id=d["participant_id"])),
-    "mute": (ParticipantSchema(), lambda sid, d: node_api.MuteParticipant(
-        session_id=sid, participant_id=d["participant_id"])),
-    "mute_all": (NothingSchema(), lambda sid, d: node_api.MuteParticipant(session_id=sid)),
-    "lock": (NothingSchema(), lambda sid, d: node_api.LockSession(session_id=sid, locked=True)),
-    "unlock": (NothingSchema(), lambda sid, d: node_api.LockSession(session_id=sid,
-                                                                     locked=False)),
-    "end": (NothingSchema(), lambda sid, d: node_api.EndSession(session_id=sid)),
-    "mute_mode": (MuteModeSchema(), lambda sid, d: node_api.SetMuteMode(
-        session_id=sid, mode=d["mode"])),
-    "allow_speak": (AllowSpeakSchema(), lambda sid, d: node_api.AllowSpeak(
-        session_id=sid, participant_id=d["participant_id"], allowed=d["allowed"])),
+class OkSchema(Schema):
+    ok = fields.Boolean()
+
+
+# action -> (its body, its operation, what it does: for the OpenAPI document)
+ACTIONS: dict[str, tuple[Schema, Callable[..., None], str]] = {
+    "kick": (ParticipantSchema(), commands.kick, "Remove a participant (cannot resume)"),
+    "mute": (ParticipantSchema(), commands.mute, "Mute a participant's microphone"),
+    "mute_all": (NothingSchema(), commands.mute_all, "Mute everyone but the moderators"),
+    "lock": (NothingSchema(), commands.lock, "Let nobody new in"),
+    "unlock": (NothingSchema(), commands.unlock, "Let new participants in again"),
+    "end": (NothingSchema(), commands.end, "End the meeting for everyone"),
+    "mute_mode": (MuteModeSchema(), commands.set_mute_mode,
+                  "Who may speak: conversation, presentation or qa"),
+    "allow_speak": (AllowSpeakSchema(), commands.allow_speak,
+                    "In qa mode: let an attendee speak, or take it back"),
 }
+ok_schema = OkSchema()
 
 
 @bp.post("/sessions/<session_id>/<action>")
@@ -62,7 +64,8 @@ def moderate_session(session_id: str, action: str) -> Response:
         raise NotFound(f"Unknown action {action!r}; one of {', '.join(ACTIONS)}")
     body = json_body()
     token = pop_token(body)
-    schema, build = ACTIONS[action]
-    moderate(tenant, session_id, token, build(session_id, load(schema, body)))
+    schema, operation, _ = ACTIONS[action]
+    arguments: dict[str, Any] = load(schema, body)
+    operation(tenant, session_id, token, **arguments)
     db.session.commit()
-    return jsonify({"ok": True})
+    return jsonify(ok_schema.dump({"ok": True}))

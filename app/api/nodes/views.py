@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from app.api.nodes import bp
 from app.core.security import join_token_keys
 from app.errors import BadRequest, Unauthorized
-from app.extensions import db
+from app.extensions import db, settings
 from app.modules.media_nodes.operations import record_heartbeat
 from app.modules.meetings.operations import record_events
 from app.protocol import node_api
@@ -15,7 +15,7 @@ from app.protocol.messages import Message, ProtocolError
 
 
 def _signed_message(kind: type[Message]) -> Message:
-    secret = current_app.config["SETTINGS"].media_node_secret
+    secret = settings().media_node_secret
     body = request.get_data(cache=False)
     try:
         node_api.verify_signed(secret, body, request.headers)
@@ -32,7 +32,7 @@ def _signed_message(kind: type[Message]) -> Message:
 
 def _signed_answer(message: Message) -> Response:
     body = message.to_json().encode()
-    secret = current_app.config["SETTINGS"].media_node_secret
+    secret = settings().media_node_secret
     return Response(body, status=200, headers=node_api.signed_headers(secret, body))
 
 
@@ -42,12 +42,12 @@ def heartbeat() -> Response:
     assert isinstance(message, node_api.Heartbeat)
     record_heartbeat(message)
     db.session.commit()
-    settings = current_app.config["SETTINGS"]
-    _, public_pem = join_token_keys(settings.secret_key, settings.join_token_private_key)
+    config = settings()
+    _, public_pem = join_token_keys(config.secret_key, config.join_token_private_key)
     return _signed_answer(node_api.HeartbeatAck(
         join_token_public_key=public_pem,
-        interval_seconds=settings.media_node_heartbeat_seconds,
-        dead_after_seconds=settings.media_node_dead_after_seconds))
+        interval_seconds=config.media_node_heartbeat_seconds,
+        dead_after_seconds=config.media_node_dead_after_seconds))
 
 
 @bp.post(node_api.EVENTS_PATH)

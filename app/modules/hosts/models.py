@@ -1,25 +1,20 @@
+"""Hosts (the people who own meeting rooms) and their credentials: API
+tokens and one-time password links; and the immutable records reads see."""
+
 from __future__ import annotations
 
-import enum
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedMixin, IdMixin, Model, UtcDateTime
 from app.core.security import EncryptedString
+from app.modules.access import Caller, HostRole
 from app.modules.tenants.models import Company
-
-
-class HostRole(enum.StrEnum):
-    HOST = "HOST"
-    COMPANY_ADMIN = "COMPANY_ADMIN"
-    RESELLER_ADMIN = "RESELLER_ADMIN"
-
-    @property
-    def rank(self) -> int:
-        return list(HostRole).index(self)
-
 
 _live = sa.text("deleted_at IS NULL")
 
@@ -63,3 +58,70 @@ class Host(IdMixin, CreatedMixin, Model):
     @property
     def meeting_path(self) -> str:
         return f"/conf/call/{self.access_code}"
+
+
+class ApiToken(IdMixin, CreatedMixin, Model):
+    """An enterprise_api auth_token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PasswordLink(IdMixin, CreatedMixin, Model):
+    """A one-time, expiring link that lets a host set a password."""
+
+    __tablename__ = "password_links"
+
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    host: Mapped[Host] = relationship(lazy="joined")
+
+
+@dataclass(frozen=True)
+class HostRecord:
+    """A live host as every read sees it, bound to no session: what the
+    identity cache keeps, and what each dialect renders. Its fields are the
+    model's columns of the same names (``of`` copies them), plus the URL."""
+
+    id: int
+    company_id: int
+    reseller_id: int
+    name: str
+    email: str
+    role: HostRole
+    openid_sub: str | None
+    access_code: str
+    moderator_pin: str
+    login_token_public_key: str
+    subscription_ids: tuple[int, ...]
+    meeting_url: str
+
+    @classmethod
+    def of(cls, host: Host, meeting_url: str) -> HostRecord:
+        values: dict[str, Any] = {"meeting_url": meeting_url}
+        for f in dataclasses.fields(cls):
+            if f.name not in values:
+                value = getattr(host, f.name)
+                values[f.name] = tuple(value) if isinstance(value, list) else value
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """What an auth_token's row says, with its host's standing: immutable, so
+    the identity cache shares it between requests as it is."""
+
+    token_id: int
+    expires_at: datetime
+    revoked: bool
+    last_used_at: datetime | None
+    caller: Caller
+    caller_active: bool  # host not deleted, company active

@@ -9,133 +9,106 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.core.db import utcnow
-from app.core.identity_cache import cached_value
+from app.core.pagination import Page, paginate
 from app.core.security import hash_password, random_digits
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.modules.auth.operations import create_password_link, revoke_host_tokens, set_password
-from app.modules.hosts.access import (
+from app.modules.access import (
     Actor,
-    company_in_scope,
-    host_in_scope,
-    require_host_visible,
+    HostRole,
+    covers_company,
     require_may_grant,
     require_may_manage,
+    require_may_see_host,
 )
-from app.modules.hosts.models import Host, HostRole
+from app.modules.hosts import resolvers
+from app.modules.hosts.credentials import create_password_link, revoke_host_tokens, set_password
+from app.modules.hosts.models import Host, HostRecord
 from app.modules.mail.operations import queue_mail
-from app.modules.tenants.models import Company
-from app.modules.tenants.operations import Page, company_url
+from app.modules.tenants.models import Tenant
+from app.modules.tenants.operations import company_url, load_company
 
 GENERATED_CODE_DIGITS = 7
 LOGIN_KEY_BYTES = 32
-
-
-@dataclass(frozen=True)
-class HostRecord:
-    """A live host as a read shows it, bound to no session: what the identity
-    cache keeps for host/get (writes load the row itself)."""
-
-    id: int
-    company_id: int
-    name: str
-    email: str
-    role: HostRole
-    openid_sub: str | None
-    access_code: str
-    moderator_pin: str
-    login_token_public_key: str
-    subscription_ids: tuple[int, ...]
-    meeting_url: str
+# What add_host sets itself; every other key of its data is a column of the same name.
+_MADE_HERE = frozenset({"company_id", "password", "no_welcome_email", "access_code",
+                        "moderator_pin"})
 
 
 @dataclass(frozen=True)
 class CreatedHost:
-    host: Host
+    host: HostRecord
     password_creation_link: str
-
-
-def meeting_url(host: Host) -> str:
-    """The host's dedicated room, usable at any time."""
-    return company_url(host.company, host.meeting_path)
 
 
 def create_host(actor: Actor, data: dict[str, Any]) -> CreatedHost:
     actor.require(HostRole.COMPANY_ADMIN)
-    company = company_in_scope(actor, data["company_id"])
+    company = Tenant.of(load_company(actor, data["company_id"]))
     require_may_grant(actor, data["role"])
     return add_host(company, data)
 
 
-def add_host(company: Company, data: dict[str, Any]) -> CreatedHost:
-    """Create a host in ``company`` (access already checked: create_host, or
-    the operator's CLI for a reseller's first admin)."""
-    role: HostRole = data["role"]
-    _check_role_fits_company(role, company)
+def add_host(tenant: Tenant, data: dict[str, Any]) -> CreatedHost:
+    """Create a host in ``tenant`` (access already checked: create_host, or
+    the operator's CLI for a reseller's first admin). ``data`` holds the
+    host's columns by name, and ``password`` and ``no_welcome_email``."""
+    _check_role_fits_company(data["role"], tenant)
     host = Host(
-        company=company, company_id=company.id, reseller_id=company.reseller_id,
-        name=data["name"],
-        email=data["email"], role=role, openid_sub=data.get("openid_sub"),
-        subscription_ids=data.get("subscription_ids", []),
-        access_code=data.get("access_code") or _free_access_code(company.reseller_id),
+        company_id=tenant.id, reseller_id=tenant.reseller_id,
+        access_code=data.get("access_code") or _free_access_code(tenant.reseller_id),
         moderator_pin=data.get("moderator_pin") or random_digits(GENERATED_CODE_DIGITS),
         login_token_public_key=secrets.token_hex(LOGIN_KEY_BYTES),
         password_hash=hash_password(data["password"]) if data.get("password") else None,
+        **{key: value for key, value in data.items() if key not in _MADE_HERE},
     )
     _check_unique(host)
     db.session.add(host)
     db.session.flush()
-    link = create_password_link(host)
+    link = create_password_link(tenant, host)
+    url = company_url(tenant, host.meeting_path)
     if not data.get("no_welcome_email"):
-        queue_mail(company, host.email, "welcome", host=host, password_link=link,
-                   meeting_url=meeting_url(host))
-    return CreatedHost(host, link)
+        queue_mail(tenant, host.email, "welcome", host=host, password_link=link,
+                   meeting_url=url)
+    return CreatedHost(HostRecord.of(host, url), link)
 
 
 def get_host(actor: Actor, host_id: int) -> HostRecord:
     """The live host ``host_id`` as the actor may read it (404, or 403 as in
-    ``host_in_scope``), from this process's identity cache when it holds it."""
-    record = cached_value("host", str(host_id), lambda: _host_record(host_id))
-    if record is None:
+    ``load_host``), from this process's identity cache when it holds it."""
+    record = resolvers.host_record(host_id)
+    if record is None or not covers_company(actor.caller, record.company_id,
+                                            record.reseller_id):
         raise NotFound("Host not found")
-    require_host_visible(actor, host_id, record.company_id)
+    require_may_see_host(actor, host_id)
     return record
 
 
-def _host_record(host_id: int) -> HostRecord | None:
+def load_host(actor: Actor, host_id: int) -> Host:
+    """The row of the live host ``host_id``, to change it, if the actor may see
+    it: 404 outside its scope (exactly as for a missing host), 403 for a HOST
+    asking about a colleague (same tenant, lesser role)."""
     host = db.session.get(Host, host_id)
-    if host is None or host.deleted_at is not None:
-        return None
-    return host_record(host)
+    if host is None or host.deleted_at is not None or not host.company.active or \
+            not covers_company(actor.caller, host.company_id, host.reseller_id):
+        raise NotFound("Host not found")
+    require_may_see_host(actor, host_id)
+    return host
 
 
-def host_record(host: Host) -> HostRecord:
-    """What a read shows of ``host``."""
-    return HostRecord(
-        id=host.id, company_id=host.company_id, name=host.name, email=host.email,
-        role=host.role, openid_sub=host.openid_sub, access_code=host.access_code,
-        moderator_pin=host.moderator_pin, login_token_public_key=host.login_token_public_key,
-        subscription_ids=tuple(host.subscription_ids), meeting_url=meeting_url(host),
-    )
-
-
-def list_hosts(actor: Actor, company_id: int | None, page: int, per_page: int) -> Page:
+def list_hosts(actor: Actor, company_id: int | None, page: int,
+               per_page: int) -> Page[HostRecord]:
     actor.require(HostRole.COMPANY_ADMIN)
-    company = company_in_scope(actor, company_id or actor.caller.company_id)
+    company = load_company(actor, company_id or actor.caller.company_id)
     query = sa.select(Host).where(Host.company_id == company.id, Host.deleted_at.is_(None))
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
-    items = db.session.execute(
-        query.order_by(Host.id).offset((page - 1) * per_page).limit(per_page)
-    ).scalars().all()
-    return Page(list(items), page, per_page, total or 0)
+    return paginate(query, Host.id, page, per_page).map(resolvers.record_of)
 
 
-def update_host(actor: Actor, host_id: int, changes: dict[str, Any]) -> Host:
-    host = host_in_scope(actor, host_id)
-    require_may_manage(actor, host)
+def update_host(actor: Actor, host_id: int, changes: dict[str, Any]) -> HostRecord:
+    host = load_host(actor, host_id)
+    require_may_manage(actor, host.role)
     if "role" in changes:
         require_may_grant(actor, changes["role"])
-        _check_role_fits_company(changes["role"], host.company)
+        _check_role_fits_company(changes["role"], Tenant.of(host.company))
         if host.id == actor.caller.id and changes["role"] is not host.role:
             raise Forbidden("Nobody changes their own role")
     password = changes.pop("password", None)
@@ -146,14 +119,14 @@ def update_host(actor: Actor, host_id: int, changes: dict[str, Any]) -> Host:
     if password:
         set_password(host, password)
     db.session.flush()
-    return host
+    return resolvers.record_of(host)
 
 
 def delete_host(actor: Actor, host_id: int) -> None:
     """The host's row stays (history refers to it); its email, access code,
     room and tokens are released."""
-    host = host_in_scope(actor, host_id)
-    require_may_manage(actor, host)
+    host = load_host(actor, host_id)
+    require_may_manage(actor, host.role)
     if host.id == actor.caller.id:
         raise Conflict("You cannot delete yourself")
     host.deleted_at = utcnow()
@@ -161,17 +134,28 @@ def delete_host(actor: Actor, host_id: int) -> None:
     db.session.flush()
 
 
-def rotate_login_token(actor: Actor, host_id: int) -> Host:
+def rotate_login_token(actor: Actor, host_id: int) -> HostRecord:
     """A new login_token_public_key; the old one stops working for SSO."""
-    host = host_in_scope(actor, host_id)
-    require_may_manage(actor, host)
+    host = load_host(actor, host_id)
+    require_may_manage(actor, host.role)
     host.login_token_public_key = secrets.token_hex(LOGIN_KEY_BYTES)
     db.session.flush()
+    return resolvers.record_of(host)
+
+
+def host_by_access_code(tenant: Tenant, access_code: str) -> Host:
+    """The live host of ``tenant`` whose meeting room is at ``access_code``."""
+    host = db.session.execute(
+        sa.select(Host).where(Host.company_id == tenant.id, Host.access_code == access_code,
+                              Host.deleted_at.is_(None))
+    ).scalar()
+    if host is None:
+        raise NotFound("No meeting room has this address")
     return host
 
 
-def _check_role_fits_company(role: HostRole, company: Company) -> None:
-    if role is HostRole.RESELLER_ADMIN and not company.is_admin_company:
+def _check_role_fits_company(role: HostRole, tenant: Tenant) -> None:
+    if role is HostRole.RESELLER_ADMIN and not tenant.is_admin_company:
         raise ValidationFailed(
             "Reseller admins belong to the reseller's admin company",
             {"role": ["RESELLER_ADMIN is only possible in the admin company."]},
@@ -199,3 +183,12 @@ def _free_access_code(reseller_id: int) -> str:
         ).first()
         if not taken:
             return code
+
+
+def first_host_with_role(tenant: Tenant, role: HostRole) -> HostRecord | None:
+    """The oldest live host of ``tenant`` with ``role`` (the operator's CLI)."""
+    host = db.session.execute(
+        sa.select(Host).where(Host.company_id == tenant.id, Host.role == role,
+                              Host.deleted_at.is_(None)).order_by(Host.id)
+    ).scalars().first()
+    return resolvers.record_of(host) if host is not None else None

@@ -2,22 +2,23 @@ from __future__ import annotations
 
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import render_template
 
+from app.extensions import settings
 from app.jobs import enqueue
 from app.jobs.models import Job
-from app.modules.tenants.models import Company
+from app.modules.tenants.models import Tenant
 
 SEND_MAIL = "mail.send"
 
 
-def sender_for(company: Company) -> str:
+def sender_for(company: Tenant) -> str:
     """The From header: the reseller's name at MAIL_FROM or no-reply@its domain."""
-    address = current_app.config["SETTINGS"].mail_from or f"no-reply@{company.reseller.domain}"
+    address = settings().mail_from or f"no-reply@{company.reseller.domain}"
     return f"{company.reseller.name} <{address}>"
 
 
-def queue_mail(company: Company, to: str, template: str, **context: object) -> Job:
+def queue_mail(company: Tenant, to: str, template: str, **context: object) -> Job:
     """Render ``templates/mail/<template>.{subject,txt,html}`` and queue its delivery.
 
     Rendering happens now, in the caller's request, so the job carries the

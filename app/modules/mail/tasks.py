@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
+from app.extensions import settings
 from app.jobs import job_handler
 from app.modules.mail.delivery import build_message, deliver
 from app.modules.mail.operations import SEND_MAIL
@@ -11,4 +10,4 @@ from app.modules.mail.operations import SEND_MAIL
 
 @job_handler(SEND_MAIL)
 def send_mail(payload: dict[str, Any]) -> None:
-    deliver(build_message(payload), current_app.config["SETTINGS"])
+    deliver(build_message(payload), settings())

@@ -6,9 +6,8 @@ import json
 import urllib.error
 import urllib.request
 
-from flask import current_app
-
 from app.errors import ServiceUnavailable
+from app.extensions import settings
 from app.modules.media_nodes.models import MediaNode
 from app.protocol import node_api
 from app.protocol.messages import Message, ProtocolError, parse_as
@@ -19,7 +18,7 @@ TIMEOUT_SECONDS = 5
 def send_control(node: MediaNode, command: Message) -> node_api.ControlResult:
     """What ``node`` answered to ``command`` (ok False when it has no such
     session or participant); ServiceUnavailable when it cannot be reached."""
-    secret = current_app.config["SETTINGS"].media_node_secret
+    secret = settings().media_node_secret
     body = command.to_json().encode()
     request = urllib.request.Request(node.control_url + node_api.CONTROL_PATH, data=body,
                                      method="POST", headers=node_api.signed_headers(secret, body))

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.core.db import utcnow
 from app.errors import ServiceUnavailable
-from app.extensions import db
+from app.extensions import db, settings
 from app.modules.media_nodes.models import MediaNode
 from app.protocol.node_api import Heartbeat
 
@@ -59,5 +58,5 @@ def least_loaded_node(now: datetime | None = None) -> MediaNode:
 
 
 def _live_since(now: datetime | None) -> datetime:
-    seconds = current_app.config["SETTINGS"].media_node_dead_after_seconds
+    seconds = settings().media_node_dead_after_seconds
     return (now or utcnow()) - timedelta(seconds=seconds)

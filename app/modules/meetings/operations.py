@@ -11,41 +11,30 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app.core.db import utcnow
 from app.core.security import constant_time_equal, join_token_keys
-from app.errors import BadRequest, Conflict, Forbidden, Gone, NotFound, Unauthorized
-from app.extensions import db
-from app.modules.hosts.access import Actor, Caller, host_in_scope, require_may_manage
-from app.modules.hosts.models import Host, HostRole
-from app.modules.media_nodes.control import send_control
+from app.errors import Forbidden, Gone, NotFound, Unauthorized
+from app.extensions import db, settings
+from app.modules.access import Actor, Caller, administers_company, require_may_manage
+from app.modules.hosts.models import Host
+from app.modules.hosts.operations import load_host
 from app.modules.media_nodes.models import MediaNode
 from app.modules.media_nodes.operations import is_live, least_loaded_node
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.settings.operations import room_settings
-from app.modules.tenants.models import Company, Tenant
+from app.modules.tenants.models import Tenant
+from app.modules.tenants.operations import company_url
 from app.protocol.join_token import (
     DEFAULT_PERMISSIONS,
     RESUME_CLAIM,
     InvalidJoinToken,
     JoinGrant,
-    Permission,
     Role,
     sign,
     verify,
 )
-from app.protocol.messages import Message
-from app.protocol.node_api import (
-    AllowSpeak,
-    EndSession,
-    EventKind,
-    Kick,
-    LockSession,
-    NodeEvents,
-    SetMuteMode,
-)
+from app.protocol.node_api import EventKind, NodeEvents
 from app.protocol.signalling import MuteMode
 
 T = TypeVar("T")
@@ -62,47 +51,55 @@ class JoinTicket:
     expires_at: int
 
 
-def host_by_access_code(company: Company | Tenant, access_code: str) -> Host:
-    host = db.session.execute(
-        sa.select(Host).where(Host.company_id == company.id, Host.access_code == access_code,
-                              Host.deleted_at.is_(None))
-    ).scalar()
-    if host is None:
-        raise NotFound("No meeting room has this address")
-    return host
-
-
-def find_personal_room(company: Company | Tenant, host: Host) -> Room | None:
+def find_personal_room(company: Tenant, host: Host) -> Room | None:
     """The host's own room, if it was ever used."""
     assert host.company_id == company.id
     return db.session.execute(sa.select(Room).where(Room.host_id == host.id)).scalar()
 
 
-def personal_room(company: Company | Tenant, host: Host) -> Room:
+def personal_room(company: Tenant, host: Host) -> Room:
     """The host's own room, created at its first use."""
     return _get_or_create(lambda: find_personal_room(company, host),
                           lambda: Room(company_id=company.id, host_id=host.id))
 
 
-def get_room(actor: Actor, host_id: int) -> tuple[Host, Room | None]:
-    """A host's room as the actor may see it (None: never used, so all defaults)."""
-    host = host_in_scope(actor, host_id)
-    return host, find_personal_room(host.company, host)
+@dataclass(frozen=True)
+class PersonalRoom:
+    """A host's own room and the rules it sets (None: the company's default)."""
+
+    host_id: int
+    meeting_url: str
+    security_pin: str | None
+    mute_mode: MuteMode | None
+
+    @classmethod
+    def of(cls, tenant: Tenant, host: Host, room: Room | None) -> PersonalRoom:
+        return cls(host_id=host.id, meeting_url=company_url(tenant, host.meeting_path),
+                   security_pin=room.security_pin if room else None,
+                   mute_mode=room.mute_mode if room else None)
 
 
-def update_room(actor: Actor, host_id: int, changes: dict[str, Any]) -> tuple[Host, Room]:
+def get_room(actor: Actor, host_id: int) -> PersonalRoom:
+    """A host's room as the actor may see it (never used: all defaults)."""
+    host = load_host(actor, host_id)
+    tenant = Tenant.of(host.company)
+    return PersonalRoom.of(tenant, host, find_personal_room(tenant, host))
+
+
+def update_room(actor: Actor, host_id: int, changes: dict[str, Any]) -> PersonalRoom:
     """Change a host's room rules: the host itself, or whoever may manage it."""
-    host = host_in_scope(actor, host_id)
+    host = load_host(actor, host_id)
     if host.id != actor.caller.id:
-        require_may_manage(actor, host)
-    room = personal_room(host.company, host)
+        require_may_manage(actor, host.role)
+    tenant = Tenant.of(host.company)
+    room = personal_room(tenant, host)
     for key, value in changes.items():
         setattr(room, key, value)
     db.session.flush()
-    return host, room
+    return PersonalRoom.of(tenant, host, room)
 
 
-def running_session(company: Company | Tenant, room: Room) -> MeetingSession:
+def running_session(company: Tenant, room: Room) -> MeetingSession:
     """The room's running session, or a new one under the room's current
     rules (starting is idempotent)."""
     assert room.company_id == company.id
@@ -116,7 +113,7 @@ def running_session(company: Company | Tenant, room: Room) -> MeetingSession:
                                mute_mode=room_settings(company, room).mute_mode))
 
 
-def place_session(company: Company | Tenant, session: MeetingSession) -> MediaNode:
+def place_session(company: Tenant, session: MeetingSession) -> MediaNode:
     """The session's media node: its current one while that lives, else the
     least-loaded live node. The session row is locked, so two first joins
     at once agree on one node."""
@@ -134,7 +131,7 @@ def place_session(company: Company | Tenant, session: MeetingSession) -> MediaNo
     return node
 
 
-def join_room(company: Company | Tenant, host: Host, display_name: str, role: Role) -> JoinTicket:
+def join_room(company: Tenant, host: Host, display_name: str, role: Role) -> JoinTicket:
     """A ticket into the running session of ``host``'s personal room."""
     session = running_session(company, personal_room(company, host))
     # Placing locks the session row: before the participant's insert, whose
@@ -152,11 +149,11 @@ def join_room(company: Company | Tenant, host: Host, display_name: str, role: Ro
 REJOIN_GRACE_SECONDS = 15 * 60
 
 
-def rejoin_room(company: Company | Tenant, host: Host, token: str) -> JoinTicket:
+def rejoin_room(company: Tenant, host: Host, token: str) -> JoinTicket:
     """A new ticket for the participant whose (recent) join token this is,
     same name and role, perhaps on another media node: how a page reconnects
     without asking for PINs again."""
-    grant = _grant(token, expired_for=REJOIN_GRACE_SECONDS)
+    grant = grant_of(token, expired_for=REJOIN_GRACE_SECONDS)
     room = find_personal_room(company, host)
     found = db.session.execute(
         sa.select(Participant, MeetingSession).join(
@@ -177,11 +174,11 @@ def rejoin_room(company: Company | Tenant, host: Host, token: str) -> JoinTicket
                    resuming=participant.joined_at is not None)
 
 
-def _ticket(company: Company | Tenant, session: MeetingSession, node: MediaNode,
+def _ticket(company: Tenant, session: MeetingSession, node: MediaNode,
             participant: Participant, resuming: bool = False) -> JoinTicket:
     role = Role(participant.role)
-    settings = current_app.config["SETTINGS"]
-    private_pem, _ = join_token_keys(settings.secret_key, settings.join_token_private_key)
+    config = settings()
+    private_pem, _ = join_token_keys(config.secret_key, config.join_token_private_key)
     now = time.time()
     token = sign(JoinGrant(
         session_id=session.public_id, participant_id=participant.public_id,
@@ -189,26 +186,23 @@ def _ticket(company: Company | Tenant, session: MeetingSession, node: MediaNode,
         permissions=DEFAULT_PERMISSIONS[role], node_id=node.node_id,
         mute_mode=session.mute_mode, locked=session.locked,
         extra={"company": str(company.id), RESUME_CLAIM: "1" if resuming else "0"}),
-        private_pem, ttl_seconds=settings.join_token_ttl_seconds, now=now)
+        private_pem, ttl_seconds=config.join_token_ttl_seconds, now=now)
     return JoinTicket(
         session_id=session.public_id, participant_id=participant.public_id, role=role,
         node_url=f"{node.url}/sessions/{session.public_id}/ws",
-        ice_servers=settings.ice_server_urls, token=token,
-        expires_at=int(now) + settings.join_token_ttl_seconds)
+        ice_servers=list(config.ice_servers), token=token,
+        expires_at=int(now) + config.join_token_ttl_seconds)
 
 
-def role_for(company: Company | Tenant, host: Host, caller: Caller | None,
+def role_for(company: Tenant, host: Host, caller: Caller | None,
              moderator_pin: str | None, security_pin: str | None = None) -> Role:
     """Moderator for the room's host, an admin of its company, or the right
     moderator PIN; anyone else is an attendee, who must give the room's
     security PIN when it has one. A wrong PIN is refused, never a quiet
     demotion."""
-    if caller is not None:
-        admin = caller.company_id == company.id and caller.role.rank >= HostRole.COMPANY_ADMIN.rank
-        reseller_admin = caller.role is HostRole.RESELLER_ADMIN and \
-            caller.reseller_id == company.reseller_id
-        if caller.id == host.id or admin or reseller_admin:
-            return Role.MODERATOR
+    if caller is not None and (
+            caller.id == host.id or administers_company(caller, company.id, company.reseller_id)):
+        return Role.MODERATOR
     if moderator_pin is not None:
         if not constant_time_equal(moderator_pin, host.moderator_pin):
             raise Forbidden("Wrong moderator PIN")
@@ -254,56 +248,11 @@ def _get_or_create(find: Callable[[], T | None], make: Callable[[], T]) -> T:
     return made
 
 
-MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
-
-
-def moderate(company: Company | Tenant, session_id: str, token: str | None,
-             command: Message) -> None:
-    """Carry out ``command`` (kick, mute, lock, end, mute mode, allow to
-    speak) for the moderator whose join token this is. The web keeps what
-    outlives the node: the session's end, mute mode and lock, who was removed."""
-    session = db.session.execute(
-        sa.select(MeetingSession).where(MeetingSession.public_id == session_id,
-                                        MeetingSession.company_id == company.id,
-                                        MeetingSession.ended_at.is_(None))
-    ).scalar()
-    if session is None:
-        raise NotFound("No running meeting has this id")
-    grant = _moderator(token, session_id)
-    if session.media_node is None:
-        raise NotFound("Nobody has joined this meeting yet")
-    if isinstance(command, Kick) and command.participant_id == grant.participant_id:
-        raise BadRequest("Leave the meeting instead of removing yourself")
-    if isinstance(command, AllowSpeak) and session.mute_mode is not MuteMode.QA:
-        raise Conflict("Letting someone speak is for q&a mode; switch to it first")
-    result = send_control(session.media_node, command)
-    if isinstance(command, EndSession):
-        session.ended_at = utcnow()
-    elif not result.ok:
-        raise NotFound("No such participant in this meeting")
-    elif isinstance(command, SetMuteMode):
-        session.mute_mode = command.mode
-    elif isinstance(command, LockSession):
-        session.locked = command.locked
-    elif isinstance(command, Kick):
-        db.session.execute(sa.update(Participant).where(
-            Participant.session_id == session.id,
-            Participant.public_id == command.participant_id).values(removed_at=utcnow()))
-    db.session.flush()
-
-
-def _moderator(token: str | None, session_id: str) -> JoinGrant:
-    if not token:
-        raise Unauthorized("A moderator's join token is required")
-    grant = _grant(token, expired_for=MODERATOR_TOKEN_GRACE_SECONDS)
-    if grant.session_id != session_id or not grant.may(Permission.MODERATE):
-        raise Forbidden("Only a moderator of this meeting may do this")
-    return grant
-
-
-def _grant(token: str, expired_for: int) -> JoinGrant:
-    settings = current_app.config["SETTINGS"]
-    _, public_pem = join_token_keys(settings.secret_key, settings.join_token_private_key)
+def grant_of(token: str, expired_for: int) -> JoinGrant:
+    """The grant of a join token this web signed, accepted up to ``expired_for``
+    seconds after it expired; 401 when it is not one."""
+    config = settings()
+    _, public_pem = join_token_keys(config.secret_key, config.join_token_private_key)
     try:
         return verify(token, public_pem, expired_for=expired_for)
     except InvalidJoinToken as exc:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from app.modules.meetings.models import Room
-from app.modules.settings.schemas import HIDEABLE_CONTROLS, LANGUAGES
-from app.modules.tenants.models import Company, Tenant
+from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import branding_for
 from app.protocol.signalling import MuteMode
+
+# The meeting page's controls a company or an embedding page may hide.
+HIDEABLE_CONTROLS = ("mic", "camera", "screen", "hand", "devices", "chat", "people", "leave")
+LANGUAGES = ("en", "de", "fr", "es")
 
 PLATFORM_DEFAULTS: dict[str, Any] = {
     "mute_mode": MuteMode.CONVERSATION, "hidden_controls": [], "after_call_url": None,
@@ -19,6 +21,19 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
 }
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 _YES = ("1", "true", "yes")
+
+
+class RoomRules(Protocol):
+    """What a room sets for itself (a meetings ``Room`` has it); None: the default."""
+
+    @property
+    def company_id(self) -> int: ...
+
+    @property
+    def mute_mode(self) -> MuteMode | None: ...
+
+    @property
+    def security_pin(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -51,12 +66,12 @@ class PageSettings:
     camera_off: bool
 
 
-def company_defaults(company: Company | Tenant) -> dict[str, Any]:
+def company_defaults(company: Tenant) -> dict[str, Any]:
     """The platform's defaults for meetings, as the company overrides them."""
     return {**PLATFORM_DEFAULTS, **company.meeting_defaults}
 
 
-def room_settings(company: Company | Tenant, room: Room | None) -> RoomSettings:
+def room_settings(company: Tenant, room: RoomRules | None) -> RoomSettings:
     """The rules of ``room`` (None: a host's room not used yet): its own, else
     the company's defaults."""
     assert room is None or room.company_id == company.id
@@ -65,7 +80,7 @@ def room_settings(company: Company | Tenant, room: Room | None) -> RoomSettings:
                         security_pin=room.security_pin if room else None)
 
 
-def page_settings(company: Company | Tenant, room: Room | None,
+def page_settings(company: Tenant, room: RoomRules | None,
                   parameters: Mapping[str, str]) -> PageSettings:
     """Settings for one page view. URL parameters may only hide more controls,
     never show one the company hid; unknown parameters and bad values are

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,32 +45,41 @@ class Company(IdMixin, CreatedMixin, Model):
 
 
 @dataclass(frozen=True)
-class TenantReseller:
+class ResellerRecord:
     name: str
+    domain: str
     branding: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Tenant:
-    """The active company a request came to, as requests read it: bound to no
-    session, so each process can keep it (app/core/identity_cache.py). It has
-    the attributes of a ``Company`` that reads use; a change loads the row."""
+    """A company as every read sees it, and a request's tenant: immutable and
+    bound to no session, so each process can keep it (app/core/identity_cache.py).
+    An operation that changes a company loads its row (``load_company``)."""
 
     id: int
     reseller_id: int
+    subdomain: str
     name: str
     host_name: str
+    custom_domain: str | None
+    openid_provider: bool
     embed_origins: tuple[str, ...]
     branding: dict[str, Any]  # never changed in place: shared by the process's requests
     meeting_defaults: dict[str, Any]
-    reseller: TenantReseller
+    is_admin_company: bool
+    created_at: datetime
+    reseller: ResellerRecord
 
     @classmethod
     def of(cls, company: Company) -> Tenant:
+        reseller = company.reseller
         return cls(
-            id=company.id, reseller_id=company.reseller_id, name=company.name,
-            host_name=company.host_name, embed_origins=tuple(company.embed_origins),
+            id=company.id, reseller_id=company.reseller_id, subdomain=company.subdomain,
+            name=company.name, host_name=company.host_name, custom_domain=company.custom_domain,
+            openid_provider=company.openid_provider, embed_origins=tuple(company.embed_origins),
             branding=dict(company.branding), meeting_defaults=dict(company.meeting_defaults),
-            reseller=TenantReseller(name=company.reseller.name,
-                                    branding=dict(company.reseller.branding)),
+            is_admin_company=company.is_admin_company, created_at=company.created_at,
+            reseller=ResellerRecord(name=reseller.name, domain=reseller.domain,
+                                    branding=dict(reseller.branding)),
         )

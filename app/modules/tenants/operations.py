@@ -1,73 +1,72 @@
-"""Resellers and companies: create, read, change, deactivate; resolve host names."""
+"""Resellers and companies: create, read, change, deactivate."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
-from app.core.identity_cache import cached_value
+from app.core.pagination import Page, paginate
 from app.core.schemas import normalize_origin
-from app.errors import Conflict, Forbidden, ValidationFailed
-from app.extensions import db
-from app.modules.hosts.access import Actor, company_in_scope
-from app.modules.hosts.models import HostRole
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db, settings
+from app.modules.access import Actor, HostRole, covers_company
 from app.modules.tenants.models import Company, Reseller, Tenant
 
 # Fields a COMPANY_ADMIN may change on its own company; the rest is the reseller's.
 COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding", "meeting_defaults"})
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-
 DEFAULT_BRANDING: dict[str, Any] = {"primary_color": "#1f6feb"}
 
 
-def branding_for(company: Company | Tenant) -> dict[str, Any]:
+def branding_for(tenant: Tenant) -> dict[str, Any]:
     """Branding as it applies: platform default, then reseller, then company.
     The product is named after the reseller unless it says otherwise."""
     return {
-        **DEFAULT_BRANDING, "product_name": company.reseller.name,
-        **company.reseller.branding, **company.branding,
+        **DEFAULT_BRANDING, "product_name": tenant.reseller.name,
+        **tenant.reseller.branding, **tenant.branding,
     }
 
 
-def company_url(company: Company | Tenant, path: str) -> str:
+def company_url(tenant: Tenant, path: str) -> str:
     """An absolute URL on the company's host name (PUBLIC_SCHEME, PUBLIC_PORT)."""
-    settings = current_app.config["SETTINGS"]
-    default_port = {"http": 80, "https": 443}[settings.public_scheme]
-    port = f":{settings.public_port}" if settings.public_port not in (0, default_port) else ""
-    return f"{settings.public_scheme}://{company.host_name}{port}{path}"
+    return public_url(tenant.host_name, path)
 
 
-def company_for_host_name(host_name: str) -> Tenant | None:
-    """The active company reached at ``host_name`` (a Host header, port allowed)."""
-    name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
-    return cached_value("company_at", name, lambda: _tenant_at(name))
+def public_url(host_name: str, path: str) -> str:
+    """An absolute URL on ``host_name`` as clients reach it (PUBLIC_SCHEME, PUBLIC_PORT)."""
+    config = settings()
+    default_port = {"http": 80, "https": 443}[config.public_scheme]
+    port = f":{config.public_port}" if config.public_port not in (0, default_port) else ""
+    return f"{config.public_scheme}://{host_name}{port}{path}"
 
 
-def _tenant_at(name: str) -> Tenant | None:
-    subdomain, _, domain = name.partition(".")
+def tenant_at(host_name: str) -> Tenant | None:
+    """The active company reached at ``host_name`` (lower case, no port), read
+    from the database; requests use the cached ``resolvers.tenant_at``."""
+    subdomain, _, domain = host_name.partition(".")
     # One round trip. A custom domain wins over a subdomain name that happens
     # to spell the same host name.
     company = db.session.execute(
         sa.select(Company).join(Company.reseller)
-        .where(sa.or_(Company.custom_domain == name,
+        .where(sa.or_(Company.custom_domain == host_name,
                       sa.and_(Company.subdomain == subdomain, Reseller.domain == domain)))
-        .order_by(sa.case((Company.custom_domain == name, 0), else_=1)).limit(1)
+        .order_by(sa.case((Company.custom_domain == host_name, 0), else_=1)).limit(1)
     ).scalar()
     return Tenant.of(company) if company is not None and company.active else None
 
 
-def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> Company:
+def load_company(actor: Actor, company_id: int) -> Company:
+    """The row of the active company ``company_id``, to change it, if the
+    actor's scope covers it; else 404."""
+    company = db.session.get(Company, company_id)
+    if company is None or not company.active or \
+            not covers_company(actor.caller, company.id, company.reseller_id):
+        raise NotFound("Company not found")
+    return company
+
+
+def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> Tenant:
     """A reseller and its admin company (the operator's CLI; no actor)."""
     domain = domain.strip().lower()
     if db.session.execute(sa.select(Reseller.id).where(Reseller.domain == domain)).scalar():
@@ -79,10 +78,19 @@ def create_reseller(name: str, domain: str, admin_subdomain: str = "admin") -> C
     )
     db.session.add_all([reseller, company])
     db.session.flush()
-    return company
+    return Tenant.of(company)
 
 
-def create_company(actor: Actor, data: dict[str, Any]) -> Company:
+def reseller_admin_company(domain: str) -> Tenant | None:
+    """The admin company of the reseller on ``domain``, if there is one."""
+    company = db.session.execute(
+        sa.select(Company).join(Company.reseller)
+        .where(Reseller.domain == domain.strip().lower(), Company.is_admin_company.is_(True))
+    ).scalar()
+    return Tenant.of(company) if company is not None else None
+
+
+def create_company(actor: Actor, data: dict[str, Any]) -> Tenant:
     actor.require(HostRole.RESELLER_ADMIN)
     company = Company(
         reseller_id=actor.reseller_id, subdomain=data["subdomain"], name=data["name"],
@@ -94,28 +102,25 @@ def create_company(actor: Actor, data: dict[str, Any]) -> Company:
     _check_names_free(company)
     db.session.add(company)
     db.session.flush()
-    return company
+    return Tenant.of(company)
 
 
-def get_company(actor: Actor, company_id: int) -> Company:
+def get_company(actor: Actor, company_id: int) -> Tenant:
     actor.require(HostRole.COMPANY_ADMIN)
-    return company_in_scope(actor, company_id)
+    return Tenant.of(load_company(actor, company_id))
 
 
-def list_companies(actor: Actor, page: int, per_page: int) -> Page:
+def list_companies(actor: Actor, page: int, per_page: int) -> Page[Tenant]:
     actor.require(HostRole.RESELLER_ADMIN)
     query = sa.select(Company).where(
         Company.reseller_id == actor.reseller_id, Company.active.is_(True)
     )
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
-    items = db.session.execute(
-        query.order_by(Company.id).offset((page - 1) * per_page).limit(per_page)
-    ).scalars().all()
-    return Page(list(items), page, per_page, total or 0)
+    return paginate(query, Company.id, page, per_page).map(Tenant.of)
 
 
-def update_company(actor: Actor, company_id: int, changes: dict[str, Any]) -> Company:
-    company = get_company(actor, company_id)
+def update_company(actor: Actor, company_id: int, changes: dict[str, Any]) -> Tenant:
+    actor.require(HostRole.COMPANY_ADMIN)
+    company = load_company(actor, company_id)
     if actor.role is not HostRole.RESELLER_ADMIN and set(changes) - COMPANY_ADMIN_FIELDS:
         denied = ", ".join(sorted(set(changes) - COMPANY_ADMIN_FIELDS))
         raise Forbidden(f"Only the reseller may change: {denied}")
@@ -126,18 +131,17 @@ def update_company(actor: Actor, company_id: int, changes: dict[str, Any]) -> Co
     if {"subdomain", "custom_domain"} & set(changes):
         _check_names_free(company)
     db.session.flush()
-    return company
+    return Tenant.of(company)
 
 
-def deactivate_company(actor: Actor, company_id: int) -> Company:
+def deactivate_company(actor: Actor, company_id: int) -> None:
     """Its host names stop resolving and its tokens stop working; data is kept."""
     actor.require(HostRole.RESELLER_ADMIN)
-    company = company_in_scope(actor, company_id)
+    company = load_company(actor, company_id)
     if company.is_admin_company:
         raise Conflict("The reseller's admin company cannot be deleted")
     company.active = False
     db.session.flush()
-    return company
 
 
 def _check_names_free(company: Company) -> None:

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.extensions import db
-from app.modules.auth.models import ApiToken
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
+from app.modules.hosts.models import ApiToken
 from tests.helpers import DEFAULT_PASSWORD
 
 

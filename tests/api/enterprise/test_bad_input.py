@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
 
 GOOD = {  # a valid body for each endpoint, given a tenant `t`
     "company/create": lambda t: {"subdomain": "fresh", "name": "Fresh", "openid_provider": False},

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
 
 NEW_COMPANY = {"subdomain": "joe", "name": "The Joe Company", "openid_provider": True}
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
 from tests.helpers import DEFAULT_PASSWORD
 
 DOC_REQUEST = {  # the VivoMeetings document's host/create example

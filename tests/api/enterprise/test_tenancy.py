@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
 
 # Every endpoint that takes an object id, with the body that names it.
 BY_ID = [

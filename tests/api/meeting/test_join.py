@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from app.core.security import join_token_keys
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
 from app.protocol.join_token import Role, verify
 
 PIN = "4321"

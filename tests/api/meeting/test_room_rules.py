@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.core.security import join_token_keys
 from app.extensions import db
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
 from app.modules.meetings.models import MeetingSession, Participant
 from app.protocol.join_token import Role, sign, verify
 

@@ -1,1 +1,0 @@
-"""Who is calling: API tokens, password links, (later) SSO."""

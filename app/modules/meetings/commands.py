@@ -1,0 +1,118 @@
+"""What a moderator does to a running meeting: one operation per command.
+
+Each proves the moderator by their join token, sends the command's protocol
+message (app/protocol/node_api.py) to the session's media node, whose one
+handler carries it out, and keeps here what outlives the node: the session's
+end, mute mode and lock, and who was removed. A new command is a message, an
+operation here, and a handler on the node (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.core.db import utcnow
+from app.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from app.extensions import db
+from app.modules.media_nodes.control import send_control
+from app.modules.media_nodes.models import MediaNode
+from app.modules.meetings.models import MeetingSession, Participant
+from app.modules.meetings.operations import grant_of
+from app.modules.tenants.models import Tenant
+from app.protocol import node_api
+from app.protocol.join_token import JoinGrant, Permission
+from app.protocol.messages import Message
+from app.protocol.signalling import MuteMode
+
+MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
+
+
+def kick(tenant: Tenant, session_id: str, token: str | None, participant_id: str) -> None:
+    """Remove a participant; they may join again as someone new, never resume."""
+    session, moderator = _moderated(tenant, session_id, token)
+    if participant_id == moderator.participant_id:
+        raise BadRequest("Leave the meeting instead of removing yourself")
+    _send(session, node_api.Kick(session_id=session_id, participant_id=participant_id))
+    db.session.execute(sa.update(Participant).where(
+        Participant.session_id == session.id,
+        Participant.public_id == participant_id).values(removed_at=utcnow()))
+
+
+def mute(tenant: Tenant, session_id: str, token: str | None, participant_id: str) -> None:
+    session, _ = _moderated(tenant, session_id, token)
+    _send(session, node_api.MuteParticipant(session_id=session_id,
+                                            participant_id=participant_id))
+
+
+def mute_all(tenant: Tenant, session_id: str, token: str | None) -> None:
+    """Mute every participant but the moderators."""
+    session, _ = _moderated(tenant, session_id, token)
+    _send(session, node_api.MuteParticipant(session_id=session_id))
+
+
+def lock(tenant: Tenant, session_id: str, token: str | None, locked: bool = True) -> None:
+    """Lock the session to new participants (or open it again)."""
+    session, _ = _moderated(tenant, session_id, token)
+    _send(session, node_api.LockSession(session_id=session_id, locked=locked))
+    session.locked = locked
+
+
+def unlock(tenant: Tenant, session_id: str, token: str | None) -> None:
+    lock(tenant, session_id, token, locked=False)
+
+
+def end(tenant: Tenant, session_id: str, token: str | None) -> None:
+    """End the session for everyone; the room's next join starts a new one."""
+    session, _ = _moderated(tenant, session_id, token)
+    # Ended here whatever the node says: a node that lost the session ends nothing.
+    send_control(_node_of(session), node_api.EndSession(session_id=session_id))
+    session.ended_at = utcnow()
+
+
+def set_mute_mode(tenant: Tenant, session_id: str, token: str | None, mode: MuteMode) -> None:
+    session, _ = _moderated(tenant, session_id, token)
+    _send(session, node_api.SetMuteMode(session_id=session_id, mode=mode))
+    session.mute_mode = mode
+
+
+def allow_speak(tenant: Tenant, session_id: str, token: str | None, participant_id: str,
+                allowed: bool = True) -> None:
+    """In q&a mode, let one attendee speak, or take it back."""
+    session, _ = _moderated(tenant, session_id, token)
+    if session.mute_mode is not MuteMode.QA:
+        raise Conflict("Letting someone speak is for q&a mode; switch to it first")
+    _send(session, node_api.AllowSpeak(session_id=session_id, participant_id=participant_id,
+                                       allowed=allowed))
+
+
+def _moderated(tenant: Tenant, session_id: str,
+               token: str | None) -> tuple[MeetingSession, JoinGrant]:
+    """The running session ``session_id`` of ``tenant`` and the grant of the
+    moderator whose join token this is."""
+    session = db.session.execute(
+        sa.select(MeetingSession).where(MeetingSession.public_id == session_id,
+                                        MeetingSession.company_id == tenant.id,
+                                        MeetingSession.ended_at.is_(None))
+    ).scalar()
+    if session is None:
+        raise NotFound("No running meeting has this id")
+    if not token:
+        raise Unauthorized("A moderator's join token is required")
+    grant = grant_of(token, expired_for=MODERATOR_TOKEN_GRACE_SECONDS)
+    if grant.session_id != session_id or not grant.may(Permission.MODERATE):
+        raise Forbidden("Only a moderator of this meeting may do this")
+    _node_of(session)
+    return session, grant
+
+
+def _node_of(session: MeetingSession) -> MediaNode:
+    if session.media_node is None:
+        raise NotFound("Nobody has joined this meeting yet")
+    return session.media_node
+
+
+def _send(session: MeetingSession, command: Message) -> None:
+    """Have the session's node carry out ``command``; 404 when it has no such
+    participant (or the command does not apply there now)."""
+    if not send_control(_node_of(session), command).ok:
+        raise NotFound("No such participant in this meeting")
+    db.session.flush()
