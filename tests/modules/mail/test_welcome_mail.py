@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
 from app.jobs.worker import Worker
-from app.modules.hosts.models import HostRole
+from app.modules.access import HostRole
 
 NEW_PASSWORD = "brand-new-secret-1"
 
