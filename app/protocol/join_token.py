@@ -2,7 +2,8 @@
 
 The web signs them with its ES256 private key; media nodes hold only the
 public key. They are short-lived: a client asks the web for a new one to
-reconnect.
+reconnect. docs/signalling.md lists every claim for client authors (a test
+keeps the list in step with ``sign``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ DEFAULT_TTL_SECONDS = 120
 # In ``extra``: "1" when the participant was in the session before and is
 # resuming (a locked session lets them back in).
 RESUME_CLAIM = "resume"
+# Clocks of the web and the nodes disagree a little: a token is accepted until
+# this long after its exp, and its iat may be this far in the future.
 LEEWAY_SECONDS = 5
 
 
