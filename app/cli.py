@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent  # gunicorn's --chdir: wsgi.py is there
+NODE_PORT_OFFSET = 2880  # `confera dev`: the media node listens on PORT + this
 DEMO = {
     "name": "Confera Demo", "domain": "confera.localhost",
     "admin_email": "admin@confera.localhost", "admin_password": "confera-demo",
@@ -238,10 +240,7 @@ def dev_command(port: int | None) -> None:
     settings = _settings()
     me = [sys.executable, "-m", "app.cli"]
     web_port = port or settings.port
-    # One media node beside the web; on a laptop it needs no network at all.
-    node_env = {"WEB_URL": f"http://127.0.0.1:{web_port}",
-                "MEDIA_NODE_SECRET": settings.media_node_secret,
-                "SFU_ICE_ADDRESSES": "127.0.0.1", **os.environ}
+    node_env = dev_node_environment(settings, web_port, os.environ)
     _echo_node(node_env)
     procs = [
         subprocess.Popen([*me, "web", "--port", str(web_port)]),
@@ -266,6 +265,18 @@ def dev_command(port: int | None) -> None:
     failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM)]
     if failed and not stopping:
         raise click.ClickException("a platform process exited; see its log above")
+
+
+def dev_node_environment(settings: Settings, web_port: int,
+                         environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of `confera dev`'s media node: beside the web, on
+    loopback, needing no network at all. Its port follows the web's (5000 ->
+    7880), so two checkouts on PORT=5000 and PORT=5100 do not clash; what the
+    environment sets (SFU_PORT ...) still wins."""
+    return {"WEB_URL": f"http://127.0.0.1:{web_port}",
+            "MEDIA_NODE_SECRET": settings.media_node_secret,
+            "SFU_ICE_ADDRESSES": "127.0.0.1",
+            "SFU_PORT": str(web_port + NODE_PORT_OFFSET), **environ}
 
 
 def _echo_node(env: dict[str, str]) -> None:

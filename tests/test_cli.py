@@ -71,3 +71,15 @@ def test_the_demo_banners_curl_lines_create_a_company_and_a_documented_host(web)
     assert set(host) == DOC_HOST_KEYS
     assert host["meeting_url"] == (
         f"http://joe.confera.localhost:{web['port']}/conf/call/{host['access_code']['number']}")
+
+
+def test_the_dev_media_node_port_follows_the_web_port(settings):
+    from app.cli import dev_node_environment
+    from app.sfu.config import NodeSettings
+
+    first = NodeSettings.from_env(dev_node_environment(settings, 5000, {}))
+    second = NodeSettings.from_env(dev_node_environment(settings, 5100, {}))
+    assert (first.port, second.port) == (7880, 7980)
+    assert second.public_url == "ws://127.0.0.1:7980"
+    chosen = dev_node_environment(settings, 5100, {"SFU_PORT": "9000"})
+    assert NodeSettings.from_env(chosen).port == 9000

@@ -33,6 +33,12 @@ BAD = [
     ("company/create", {"name": 5}, 422, "name"),
     ("company/create", {"openid_provider": "maybe"}, 422, "openid_provider"),
     ("company/create", {"openid_provider": ...}, 422, "openid_provider"),
+    # Strict booleans: JSON true/false only.
+    ("company/create", {"openid_provider": "yes"}, 422, "openid_provider"),
+    ("company/create", {"openid_provider": "false"}, 422, "openid_provider"),
+    ("company/create", {"openid_provider": 1}, 422, "openid_provider"),
+    ("company/create", {"branding": {"white_label": "true"}}, 422, "branding"),
+    ("host/create", {"no_welcome_email": "yes"}, 422, "no_welcome_email"),
     ("company/create", {"custom_domain": "not a domain"}, 422, "custom_domain"),
     ("company/create", {"embed_origins": ["https://ok.example/path"]}, 422, "embed_origins"),
     ("company/create", {"embed_origins": ["javascript:alert(1)"]}, 422, "embed_origins"),

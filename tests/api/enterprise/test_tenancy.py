@@ -19,7 +19,10 @@ BY_ID = [
     ("host/list", lambda t: {"company_id": t["company"]["id"]}),
     ("host/create", lambda t: {"company_id": t["company"]["id"], "name": "X",
                                "email": "x@stolen.tld"}),
+    ("room/get", lambda t: {"host_id": t["host"]["id"]}),
+    ("room/update", lambda t: {"host_id": t["host"]["id"], "mute_mode": "qa"}),
 ]
+MISSING_ID = 2_000_000_000  # no such row (and within PostgreSQL's integer)
 COMPANY_ADMIN_BY_ID = [e for e in BY_ID if e[0] not in ("company/delete",)]
 
 
@@ -106,3 +109,22 @@ def test_deactivated_company_host_name_is_404(api, world, make_company):
     inactive = make_company(world["a"], active=False)
     response = api("authenticate", inactive["host_name"], email="x@y.z", password="whatever")
     assert response.status_code == 404
+
+
+def _missing(body: dict) -> dict:
+    return {key: MISSING_ID if key.endswith("_id") else value for key, value in body.items()}
+
+
+@pytest.mark.parametrize(("path", "body"), BY_ID, ids=[e[0] for e in BY_ID])
+def test_a_foreign_object_answers_exactly_like_a_missing_one(api, world, path, body):
+    """No existence oracle: status and message are the same for another
+    reseller's object, a sibling company's object, and no object at all."""
+    a1 = world["a1"]
+    reseller_host = world["a"]["admin_company"]["host_name"]
+    foreign = api(path, reseller_host, world["a_token"], **body(world["b1"]))
+    missing = api(path, reseller_host, world["a_token"], **_missing(body(world["b1"])))
+    assert (foreign.status_code, foreign.json) == (missing.status_code, missing.json)
+    assert foreign.status_code == 404
+    if (path, body) in COMPANY_ADMIN_BY_ID:
+        sibling = api(path, a1["company"]["host_name"], a1["token"], **body(world["a2"]))
+        assert (sibling.status_code, sibling.json) == (missing.status_code, missing.json)
