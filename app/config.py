@@ -9,18 +9,16 @@ the same ``environment_values``, so both read variables the same way.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from app.environment import ConfigError, environment_values
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 DEV_MEDIA_NODE_SECRET = "dev-only-media-node-secret"
 _ROOT = Path(__file__).resolve().parent.parent
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the process must not start."""
 
 
 # Environment variable for each field: the field name upper-cased, except these.
@@ -147,40 +145,3 @@ class Settings:
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or f"file://{Path(self.instance_path) / 'storage'}"
-
-
-def environment_values(cls: type, environ: Mapping[str, str],
-                       env_name: Callable[[str], str]) -> dict[str, Any]:
-    """The fields of the dataclass ``cls`` that ``environ`` sets (an empty value
-    sets nothing), each converted to its field's type: numbers, booleans
-    (true/false, 1/0, yes/no), comma-separated tuples of strings, and strings;
-    a PEM may come on one line with literal ``\\n``, as env files hold it."""
-    values: dict[str, Any] = {}
-    for f in fields(cls):
-        name = env_name(f.name)
-        raw = environ.get(name, "")
-        if raw != "":
-            values[f.name] = _coerce(name, raw, str(f.type))
-    return values
-
-
-def _coerce(name: str, raw: str, type_name: str) -> Any:
-    try:
-        if type_name == "int":
-            return int(raw)
-        if type_name == "float":
-            return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number: {raw!r}") from exc
-    if type_name == "bool":
-        if raw.strip().lower() not in _BOOLEANS:
-            raise ConfigError(f"{name} must be true or false: {raw!r}")
-        return _BOOLEANS[raw.strip().lower()]
-    if type_name.startswith("tuple"):
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
-    if raw.startswith("-----BEGIN"):
-        return raw.replace("\\n", "\n")
-    return raw
-
-
-_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}

@@ -52,3 +52,19 @@ def test_production_accepts_a_real_secret():
     settings = Settings.from_env(environ={"CONFERA_ENV": "production", "SECRET_KEY": "s" * 40,
                                           "MEDIA_NODE_SECRET": "m" * 40})
     assert settings.secret_key != DEV_SECRET_KEY
+
+
+def test_the_web_and_a_media_node_read_the_environment_alike():
+    from app.sfu.config import NodeConfigError, NodeSettings
+
+    urls = "stun:stun.example:3478, turn:turn.example"
+    web = Settings.from_env({"ICE_SERVERS": urls})
+    node = NodeSettings.from_env({"SFU_ICE_SERVERS": urls, "SFU_JOIN_TOKEN_PUBLIC_KEY": "k"})
+    assert web.ice_servers == node.ice_servers == ("stun:stun.example:3478",
+                                                   "turn:turn.example")
+    with pytest.raises(ConfigError, match="PORT must be a number"):
+        Settings.from_env({"PORT": "eighty"})
+    with pytest.raises(NodeConfigError, match="SFU_PORT must be a number"):
+        NodeSettings.from_env({"SFU_PORT": "eighty", "SFU_JOIN_TOKEN_PUBLIC_KEY": "k"})
+    with pytest.raises(ConfigError, match="ICE_SERVERS"):
+        Settings.from_env({"ICE_SERVERS": "http://not-ice.example"})

@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
+
+from app.environment import ConfigError, environment_values
 
 
 class NodeConfigError(Exception):
     pass
-
-
-def _split(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -36,31 +34,18 @@ class NodeSettings:
     max_participants: int = 0  # SFU_MAX_PARTICIPANTS per node; 0: no limit
     join_timeout_seconds: float = 10.0  # SFU_JOIN_TIMEOUT_SECONDS
     keyframe_interval_seconds: float = 0.5  # SFU_KEYFRAME_INTERVAL_SECONDS: min between PLIs
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> NodeSettings:
-        env = dict(os.environ if environ is None else environ)
+        """Defaults overridden by the environment (``SFU_<FIELD>``, and WEB_URL and
+        MEDIA_NODE_SECRET as the web names them), then by ``overrides``; checked.
+        Values are read as the web reads its own (app/config.py)."""
         names = {"web_url": "WEB_URL", "media_node_secret": "MEDIA_NODE_SECRET"}
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name == "extra":
-                continue
-            name = names.get(f.name, "SFU_" + f.name.upper())
-            raw = env.get(name, "")
-            if raw == "":
-                continue
-            try:
-                if f.type in (int, "int"):
-                    values[f.name] = int(raw)
-                elif f.type in (float, "float"):
-                    values[f.name] = float(raw)
-                elif str(f.type).startswith("tuple"):
-                    values[f.name] = _split(raw)
-                else:
-                    values[f.name] = raw.replace("\\n", "\n")
-            except ValueError as exc:
-                raise NodeConfigError(f"{name} must be a number: {raw!r}") from exc
+        try:
+            values = environment_values(cls, os.environ if environ is None else environ,
+                                        lambda name: names.get(name, "SFU_" + name.upper()))
+        except ConfigError as exc:
+            raise NodeConfigError(str(exc)) from exc
         values.update(overrides)
         return cls(**values).completed()
 
