@@ -6,13 +6,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from app.api.enterprise import bp
 from app.api.enterprise.endpoint import ENDPOINTS
 from app.api.enterprise.schemas import PIN_DIGITS, Digits, NumberDocument
 from app.api.openapi import body_schema, error_responses, new_spec
+from app.api.parsing import request_tenant
+from app.modules.tenants.operations import company_url
 
 ERROR_STATUSES = {
     "400": "Not JSON, or not a JSON object",
@@ -66,11 +68,12 @@ def openapi_json() -> ResponseReturnValue:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """What a person who opens the API's URL needs: where the reference is."""
+    tenant = request_tenant()
     return jsonify({
         "name": "enterprise_api",
         "usage": "POST /enterprise_api/<object>/<verb> with a JSON object body; "
                  "start with authenticate.",
-        "docs": url_for("enterprise_api_docs.show", _external=True),
-        "openapi": url_for("enterprise_api.openapi_json", _external=True),
+        "docs": company_url(tenant, "/enterprise_api/docs/"),
+        "openapi": company_url(tenant, "/enterprise_api/openapi.json"),
         "endpoints": [f"/enterprise_api/{ep.path}" for ep in ENDPOINTS],
     })
