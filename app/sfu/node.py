@@ -35,6 +35,30 @@ class Node:
         self._cpu = 0.0  # cores used over the last sampled interval
         self._spent: dict[str, float] = {}  # session/participant -> until (kicked)
         self._ended: dict[str, float] = {}  # session_id -> until (tokens may outlive it)
+        # When the web last answered a heartbeat (monotonic), and how long it
+        # waits for the next before it takes this node for dead and places
+        # sessions elsewhere: the web says; three intervals until it has.
+        self.web_answered_at: float | None = None
+        self.web_dead_after = 3 * settings.heartbeat_seconds
+
+    # --- health -------------------------------------------------------------
+
+    def web_answered(self, dead_after_seconds: float) -> None:
+        self.web_answered_at = time.monotonic()
+        self.web_dead_after = dead_after_seconds
+
+    def not_ready_because(self) -> str | None:
+        """Why no one should be sent here now (for /health), or None."""
+        if self.settings.web_url:
+            if self.web_answered_at is None:
+                return "the web has not answered a heartbeat yet"
+            silent = time.monotonic() - self.web_answered_at
+            if silent > self.web_dead_after:
+                return (f"the web has answered no heartbeat for {silent:.0f} s: "
+                        "it takes this node for dead")
+        if not self.public_key:
+            return "no join token key yet"
+        return None
 
     # --- joining ------------------------------------------------------------
 

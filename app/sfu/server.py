@@ -77,11 +77,15 @@ async def _admit(node: Node, session_id: str, ws: web.WebSocketResponse) -> Part
 
 
 async def health(request: web.Request) -> web.Response:
+    """200 when the node can take joins; 503 with the reason when it cannot."""
     node = request.app[NODE_KEY]
     load = node.load(sample_cpu=False)
-    return web.json_response({"node_id": node.settings.node_id, "ready": bool(node.public_key),
-                              "draining": node.draining, "load": load.__dict__},
-                             dumps=json.dumps)
+    reason = node.not_ready_because()
+    body: dict[str, object] = {"node_id": node.settings.node_id, "ready": reason is None,
+                               "draining": node.draining, "load": load.__dict__}
+    if reason is not None:
+        body["reason"] = reason
+    return web.json_response(body, status=200 if reason is None else 503, dumps=json.dumps)
 
 
 def build_app(node: Node) -> web.Application:

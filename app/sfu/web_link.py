@@ -17,11 +17,31 @@ from app.sfu.node import Node
 log = logging.getLogger(__name__)
 
 EVENT_BATCH = 200
+EVENT_DELAY_SECONDS = 1.0  # events reach the web this soon after they happen
 MAX_BACKOFF_SECONDS = 30.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=5)
+# A kept-alive connection idle for longer is not used again. The web may close
+# an idle one at any moment after its own keep-alive (gunicorn: 2 s); a request
+# sent just then fails (ClientOSError "Can not write request body"), and events
+# posted on a 1 s tick made that race a matter of minutes under `make run`.
+IDLE_CONNECTION_SECONDS = 1.0
+
+
+class WebRefused(Exception):
+    """The web answered a request with an error status."""
+
+    def __init__(self, path: str, status: int, answer: bytes):
+        super().__init__(f"{path} answered {status}: {answer[:200]!r}")
+        self.status = status
 
 
 class WebLink:
+    """Heartbeats and events until ``stop()``, whatever the web answers.
+
+    Every failure is logged and retried: a link that ended would leave the
+    node forwarding while the web, hearing nothing, takes it for dead and
+    sends every new join elsewhere (or nowhere)."""
+
     def __init__(self, node: Node):
         self.node = node
         self.settings = node.settings
@@ -31,7 +51,9 @@ class WebLink:
         self._pending: list[node_api.ParticipantEvent] = []
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)
+        self._session = aiohttp.ClientSession(
+            timeout=REQUEST_TIMEOUT,
+            connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS))
         self._task = asyncio.create_task(self._run(), name="web link")
 
     async def stop(self) -> None:
@@ -50,28 +72,33 @@ class WebLink:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
-            try:
-                await self._beat_and_report()
-                failures = 0
-                delay = self.interval
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                delay = min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(failures, 5) / 2)
-                log.warning("web link: %s (retry in %.1f s)", exc, delay)
-            await self._wait_for_events(delay)
-
-    async def _wait_for_events(self, delay: float) -> None:
-        """Sleep until the next heartbeat, but report events within a second."""
-        deadline = time.monotonic() + delay
-        while (left := deadline - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, 1.0))
-            if not self.node.events.empty() and self.node.public_key:
-                await self._report_events()
+        next_beat = 0.0
+        try:
+            while True:
+                try:
+                    if time.monotonic() >= next_beat:
+                        await self._beat()
+                        next_beat = time.monotonic() + self.interval
+                    await self._report_events()
+                    failures = 0
+                    delay = min(EVENT_DELAY_SECONDS, next_beat - time.monotonic())
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failures += 1
+                    delay = min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(failures, 5) / 2)
+                    next_beat = time.monotonic() + delay
+                    log.warning("web link: %s: %s (retry in %.1f s)", type(exc).__name__, exc,
+                                delay)
+                await asyncio.sleep(max(delay, 0.0))
+        finally:
+            log.info("web link stopped")
 
     async def _beat_and_report(self) -> None:
+        await self._beat()
+        await self._report_events()
+
+    async def _beat(self) -> None:
         heartbeat = node_api.Heartbeat(
             node_id=self.settings.node_id, url=self.settings.public_url,
             control_url=self.settings.control_url, started_at=self.node.started_at,
@@ -83,18 +110,30 @@ class WebLink:
             log.info("web link: got the join token key from %s", self.settings.web_url)
         self.node.public_key = ack.join_token_public_key
         self.interval = ack.interval_seconds
-        await self._report_events()
+        self.node.web_answered(ack.dead_after_seconds)
 
     async def _report_events(self) -> None:
-        while not self.node.events.empty() and len(self._pending) < EVENT_BATCH:
-            self._pending.append(self.node.events.get_nowait())
+        """Post the queued events, oldest first; none until the web knows this node."""
+        if self.node.web_answered_at is None:
+            return
+        self._take_events()
         while self._pending:
             batch = self._pending[:EVENT_BATCH]
-            await self._post(node_api.EVENTS_PATH, node_api.NodeEvents(
-                node_id=self.settings.node_id, events=batch))
-            del self._pending[:len(batch)]  # only once the web has them
-            while not self.node.events.empty() and len(self._pending) < EVENT_BATCH:
-                self._pending.append(self.node.events.get_nowait())
+            try:
+                await self._post(node_api.EVENTS_PATH, node_api.NodeEvents(
+                    node_id=self.settings.node_id, events=batch))
+            except WebRefused as exc:
+                if exc.status != 400:
+                    raise
+                # The web will refuse this batch however often it is sent; the
+                # events after it must not wait behind it forever.
+                log.error("web link: %d events dropped: %s", len(batch), exc)
+            del self._pending[:len(batch)]  # only once the web has them (or refused them)
+            self._take_events()
+
+    def _take_events(self) -> None:
+        while not self.node.events.empty() and len(self._pending) < EVENT_BATCH:
+            self._pending.append(self.node.events.get_nowait())
 
     async def _post(self, path: str, message: Message) -> dict[str, object]:
         assert self._session is not None
@@ -105,7 +144,7 @@ class WebLink:
                                       headers=headers) as response:
             answer = await response.read()
             if response.status != 200:
-                raise ConnectionError(f"{path} answered {response.status}: {answer[:200]!r}")
+                raise WebRefused(path, response.status, answer)
             node_api.verify_signed(self.settings.media_node_secret, answer, response.headers)
         try:
             data = json.loads(answer)

@@ -87,7 +87,11 @@ class NodeProcess:
         return f"ws://127.0.0.1:{self.port}/sessions/{session_id}/ws"
 
     def health(self) -> dict[str, Any]:
-        return dict(httpx.get(self.http + "/health", timeout=5.0).json())
+        return dict(self.health_response().json())
+
+    def health_response(self) -> httpx.Response:
+        """200 when the node takes joins; 503 with a reason when it does not."""
+        return httpx.get(self.http + "/health", timeout=5.0)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
