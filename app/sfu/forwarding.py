@@ -144,6 +144,17 @@ class Publication:
         """Take packets from a (new) upstream; ``request_keyframe(ssrc)`` sends it a PLI."""
         self._request_keyframe = request_keyframe
 
+    def set_muted(self, muted: bool) -> None:
+        """Stop forwarding (and hearing) this track, or go on."""
+        self.muted = muted
+        if not muted:
+            # Upstream went on while muted and none of it was forwarded: a new
+            # epoch makes every down track continue its sequence numbers at
+            # the next key frame, as after a reconnect, instead of leaving a
+            # gap that subscribers would NACK in vain (nothing was cached).
+            self.epoch += 1
+            self.request_keyframe(at_once=True)
+
     # --- upstream (aiortc_hooks.Upstream) ---------------------------------
 
     def on_rtp(self, packet: RtpPacket, codec: str, clock_rate: int) -> None:
@@ -180,14 +191,15 @@ class Publication:
 
     # --- for down tracks ----------------------------------------------------
 
-    def request_keyframe(self) -> None:
-        """Ask the publisher for a key frame, at most once per interval."""
+    def request_keyframe(self, at_once: bool = False) -> None:
+        """Ask the publisher for a key frame, at most once per interval
+        unless ``at_once`` (every subscriber is waiting for one)."""
         if self.kind != "video" or self.upstream_ssrc is None:
             self._keyframe_wanted = self.kind == "video"
             return
         self._keyframe_wanted = True
         now = time.monotonic()
-        if now - self._last_keyframe_request >= self._keyframe_interval:
+        if at_once or now - self._last_keyframe_request >= self._keyframe_interval:
             self._last_keyframe_request = now
             self._request_keyframe(self.upstream_ssrc)
 

@@ -194,9 +194,7 @@ class Room:
     def set_muted(self, publication: Publication, muted: bool, by: str) -> None:
         if publication.muted == muted:
             return
-        publication.muted = muted
-        if not muted:
-            publication.request_keyframe()
+        publication.set_muted(muted)
         self._tell_muted(publication, by)
 
     def _tell_muted(self, publication: Publication, by: str) -> None:

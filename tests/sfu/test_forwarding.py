@@ -223,3 +223,36 @@ def test_h264_is_forwarded_when_the_publisher_negotiates_it(node, grant):
             await asyncio.gather(pub.close(), sub.close())
 
     run(scenario())
+
+
+def test_an_unmuted_camera_shows_a_picture_within_a_second(node, grant):
+    """The publisher keeps sending while muted (as a browser's disabled track
+    does) and the node drops it all; at the unmute the subscriber's stream
+    goes on with no gap in its sequence numbers from the next key frame, which
+    the node asks for at once."""
+    async def scenario() -> None:
+        session = new_session()
+        pub = await publisher(grant, session)
+        sub = await subscriber(grant, session)
+        try:
+            video = await sub.wait_track("pub", CAMERA)
+            await frames_for(video, 1.0)
+            mid = sub.transceiver_for("pub", CAMERA).mid
+            await pub.send(sig.SetMuted(track_id="pub:camera", muted=True))
+            await sub.wait_for(sig.Muted, lambda m: m.track_id == "pub:camera" and m.muted)
+            before_mute = await frames_for(video, 2.0)  # ~60 frames go nowhere
+            assert len(before_mute) < 15, "frames were forwarded while muted"
+            seen, requests = len(sub.received_seqs[mid]), pub.keyframe_requests
+            await pub.send(sig.SetMuted(track_id="pub:camera", muted=False))
+            unmuted = time.monotonic()
+            picture = await asyncio.wait_for(video.recv(), 5)
+            assert time.monotonic() - unmuted < 1.0, "no picture within a second"
+            assert read_counter(picture) > max((n for _, n in before_mute), default=0)
+            assert pub.keyframe_requests > requests, "the node sent no PLI at the unmute"
+            await frames_for(video, 0.5)
+            assert continuous(sub.received_seqs[mid][seen - 5:]), \
+                "sequence numbers jump at the unmute"
+        finally:
+            await asyncio.gather(pub.close(), sub.close())
+
+    run(scenario())
