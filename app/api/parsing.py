@@ -11,6 +11,7 @@ from typing import Any
 from flask import request
 from marshmallow import Schema, ValidationError
 
+from app.core.inputs import MAX_JSON_DEPTH, check_json_values
 from app.errors import BadRequest, NotFound, ValidationFailed
 from app.extensions import settings
 from app.modules.hosts.resolvers import tenant_at
@@ -25,13 +26,21 @@ def request_tenant() -> Tenant:
 
 
 def json_body() -> dict[str, Any]:
+    """The request's body, a JSON object, checked once for what no field of
+    ours can take: nesting deeper than MAX_JSON_DEPTH, integers beyond 64 bits,
+    and strings (keys too) with a NUL or a lone surrogate (PostgreSQL refuses
+    the first, UTF-8 the second). Each is a 400 here instead of an error deep
+    in an operation."""
     raw = request.get_data(cache=False)  # honours MAX_CONTENT_LENGTH (413)
     try:
         body = json.loads(raw) if raw.strip() else None
+    except RecursionError as exc:
+        raise BadRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The body is not valid JSON") from exc
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object")
+    check_json_values(body)
     return body
 
 

@@ -13,6 +13,16 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 
 
+# Ids are PostgreSQL integers: a larger number names nothing, and must not
+# reach a query (where it is an error, not a miss).
+MAX_ID = 2**31 - 1
+
+
+def id_field(**kwargs: Any) -> fields.Field:
+    """An object's id: a JSON integer from 1 to MAX_ID."""
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error: a typo must not be silently ignored."""
 

@@ -6,8 +6,9 @@ from dataclasses import asdict
 
 from flask import Response, make_response, render_template, request
 
+from app.core.inputs import path_code
 from app.extensions import settings
-from app.modules.hosts.operations import host_by_access_code
+from app.modules.hosts.operations import NO_ROOM, host_by_access_code
 from app.modules.meetings.operations import find_personal_room
 from app.modules.settings.operations import page_settings
 from app.modules.tenants.models import Tenant
@@ -18,7 +19,7 @@ from app.web.tenant import page_tenant
 @bp.get("/conf/call/<access_code>")
 def meeting_page(access_code: str) -> Response:
     tenant = page_tenant()
-    host = host_by_access_code(tenant, access_code)
+    host = host_by_access_code(tenant, path_code(access_code, NO_ROOM))
     page = page_settings(tenant, find_personal_room(tenant, host), request.args)
     reconnect_seconds = settings().meeting_reconnect_seconds
     config = {"access_code": access_code, "host_name": host.name,

@@ -13,10 +13,12 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.api.fields import MuteModeField
 from app.core.schemas import (
+    MAX_ID,
     LowerString,
     StrictBoolean,
     StrictSchema,
     host_name_field,
+    id_field,
     subdomain_field,
     validate_origin,
 )
@@ -73,7 +75,7 @@ class OkSchema(Schema):
 
 
 class PageRequestSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_ID))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -117,7 +119,7 @@ class CompanyCreateSchema(StrictSchema):
 
 
 class CompanyIdSchema(StrictSchema):
-    company_id = fields.Integer(required=True, strict=True)
+    company_id = id_field(required=True)
 
 
 class CompanyUpdateSchema(CompanyIdSchema):
@@ -164,7 +166,7 @@ _openid_sub = fields.String(allow_none=True, validate=validate.Length(1, 255))
 
 
 class HostCreateSchema(StrictSchema):
-    company_id = fields.Integer(required=True, strict=True)
+    company_id = id_field(required=True)
     name = fields.String(required=True, validate=validate.Length(1, 200))
     email = LowerString(required=True, validate=[validate.Email(), validate.Length(max=254)])
     password = _password
@@ -177,7 +179,7 @@ class HostCreateSchema(StrictSchema):
 
 
 class HostIdSchema(StrictSchema):
-    host_id = fields.Integer(required=True, strict=True)
+    host_id = id_field(required=True)
 
 
 class HostUpdateSchema(HostIdSchema):
@@ -192,7 +194,7 @@ class HostUpdateSchema(HostIdSchema):
 
 
 class HostListSchema(PageRequestSchema):
-    company_id = fields.Integer(strict=True)
+    company_id = id_field()
 
 
 class HostSchema(Schema):
@@ -224,7 +226,7 @@ class HostPageSchema(Schema):
 # --- rooms (Confera's addition) ---------------------------------------------
 
 class RoomIdSchema(StrictSchema):
-    host_id = fields.Integer(required=True, strict=True)
+    host_id = id_field(required=True)
 
 
 class RoomUpdateSchema(RoomIdSchema):

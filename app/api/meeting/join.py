@@ -10,10 +10,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.api.meeting import bp
 from app.api.parsing import json_body, load, pop_token, request_tenant, settings_limit
+from app.core.inputs import path_code
 from app.core.schemas import StrictSchema
 from app.extensions import db, limiter
 from app.modules.hosts.credentials import actor_for_token
-from app.modules.hosts.operations import host_by_access_code
+from app.modules.hosts.operations import NO_ROOM, host_by_access_code
 from app.modules.meetings.operations import join_room, rejoin_room, role_for
 
 _pin = fields.String(validate=validate.Length(1, 12))
@@ -60,7 +61,7 @@ def join(access_code: str) -> Response:
     body = json_body()
     token = pop_token(body)
     data = load(join_schema, body)
-    host = host_by_access_code(tenant, access_code)
+    host = host_by_access_code(tenant, path_code(access_code, NO_ROOM))
     if "rejoin_token" in data:
         ticket = rejoin_room(tenant, host, data["rejoin_token"])
     else:

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from app.api.fields import MuteModeField
 from app.api.meeting import bp
 from app.api.parsing import json_body, load, pop_token, request_tenant
+from app.core.inputs import path_id
 from app.core.schemas import StrictBoolean, StrictSchema
 from app.errors import NotFound
 from app.extensions import db
@@ -60,6 +61,7 @@ ok_schema = OkSchema()
 @bp.post("/sessions/<session_id>/<action>")
 def moderate_session(session_id: str, action: str) -> Response:
     tenant = request_tenant()
+    path_id(session_id, commands.NO_SESSION)
     if action not in ACTIONS:
         raise NotFound(f"Unknown action {action!r}; one of {', '.join(ACTIONS)}")
     body = json_body()

@@ -30,6 +30,7 @@ from app.modules.tenants.operations import company_url, load_company
 
 GENERATED_CODE_DIGITS = 7
 LOGIN_KEY_BYTES = 32
+NO_ROOM = "No meeting room has this address"
 # What add_host sets itself; every other key of its data is a column of the same name.
 _MADE_HERE = frozenset({"company_id", "password", "no_welcome_email", "access_code",
                         "moderator_pin"})
@@ -150,7 +151,7 @@ def host_by_access_code(tenant: Tenant, access_code: str) -> Host:
                               Host.deleted_at.is_(None))
     ).scalar()
     if host is None:
-        raise NotFound("No meeting room has this address")
+        raise NotFound(NO_ROOM)
     return host
 
 

@@ -20,6 +20,8 @@ from app.modules.tenants.models import Company, Tenant
 def tenant_at(host_name: str) -> Tenant | None:
     """The active company reached at ``host_name`` (a Host header, port allowed)."""
     name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
+    if not (name.isascii() and name.isprintable()):
+        return None  # no company is reached there, and the text must not reach a query
     return cached_value("company_at", name, lambda: tenants.tenant_at(name))
 
 

@@ -24,6 +24,7 @@ from app.protocol.messages import Message
 from app.protocol.signalling import MuteMode
 
 MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
+NO_SESSION = "No running meeting has this id"
 
 
 def kick(tenant: Tenant, session_id: str, token: str | None, participant_id: str) -> None:
@@ -94,7 +95,7 @@ def _moderated(tenant: Tenant, session_id: str,
                                         MeetingSession.ended_at.is_(None))
     ).scalar()
     if session is None:
-        raise NotFound("No running meeting has this id")
+        raise NotFound(NO_SESSION)
     if not token:
         raise Unauthorized("A moderator's join token is required")
     grant = grant_of(token, expired_for=MODERATOR_TOKEN_GRACE_SECONDS)

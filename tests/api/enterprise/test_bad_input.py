@@ -77,7 +77,7 @@ BAD = [
     ("host/update", {"email": 7}, 422, "email"),
     ("host/update", {"host_id": ...}, 422, "host_id"),
     ("host/delete", {"host_id": None}, 422, "host_id"),
-    ("host/rotate_login_token", {"host_id": -1}, 404, None),
+    ("host/rotate_login_token", {"host_id": -1}, 422, "host_id"),  # ids start at 1
 ]
 
 
