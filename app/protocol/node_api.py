@@ -120,57 +120,58 @@ class NodeEvents(Message):
 
 
 # --- web -> node -----------------------------------------------------------
+# A command is one ``ControlCommand`` here and one handler on the node
+# (``Session.carry_out``, registered by the command's class).
 
 @dataclass
-class Kick(Message):
-    type = "kick"
+class ControlCommand(Message):
     session_id: str
+
+
+@dataclass
+class Kick(ControlCommand):
+    type = "kick"
     participant_id: str
     reason: str = "removed by a moderator"
 
 
 @dataclass
-class MuteParticipant(Message):
+class MuteParticipant(ControlCommand):
     """Mute a participant's microphone (or every participant but moderators
     when ``participant_id`` is None). A node can only ask the client to stop
     sending; it also stops forwarding that track until the owner unmutes."""
 
     type = "mute"
-    session_id: str
     participant_id: str | None = None
 
 
 @dataclass
-class EndSession(Message):
+class EndSession(ControlCommand):
     type = "end"
-    session_id: str
     reason: str = "ended by a moderator"
 
 
 @dataclass
-class LockSession(Message):
+class LockSession(ControlCommand):
     type = "lock"
-    session_id: str
     locked: bool
 
 
 @dataclass
-class SetMuteMode(Message):
+class SetMuteMode(ControlCommand):
     """Change who may speak; attendees' microphones are muted when the new
     mode does not let them speak, and q&a starts with nobody allowed."""
 
     type = "mute_mode"
-    session_id: str
     mode: MuteMode
 
 
 @dataclass
-class AllowSpeak(Message):
+class AllowSpeak(ControlCommand):
     """In q&a mode: let one attendee speak (and lower their hand), or take it
     back (and mute them). Not ok in the other modes."""
 
     type = "allow_speak"
-    session_id: str
     participant_id: str
     allowed: bool = True
 

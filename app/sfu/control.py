@@ -1,14 +1,14 @@
-"""The node's control API: signed commands from the web (kick, mute, end, lock,
-mute mode, allow to speak)."""
+"""The node's control API: signed commands from the web, each carried out by
+its session (``Session.carry_out``)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from app.protocol import node_api
-from app.protocol.messages import Message, ProtocolError
+from app.protocol.messages import ProtocolError
 from app.sfu.node import Node
-from app.sfu.room import WrongMuteMode
+from app.sfu.session import WrongMuteMode
 
 
 def control_routes(node: Node) -> list[web.RouteDef]:
@@ -22,8 +22,10 @@ def control_routes(node: Node) -> list[web.RouteDef]:
             command = node_api.TO_NODE.parse(body)
         except ProtocolError as exc:
             return _answer(node, 400, node_api.ControlResult(ok=False, detail=str(exc)))
+        assert isinstance(command, node_api.ControlCommand)  # TO_NODE holds only these
+        session = node.sessions.get(command.session_id)
         try:
-            done = await _carry_out(node, command)
+            done = session is not None and await session.carry_out(command)
         except WrongMuteMode as exc:
             # 404 like the other refusals: the web reads ok=False from a 404
             # and takes any other status for a broken node.
@@ -34,24 +36,6 @@ def control_routes(node: Node) -> list[web.RouteDef]:
         return _answer(node, 200, node_api.ControlResult(ok=True))
 
     return [web.post(node_api.CONTROL_PATH, handle)]
-
-
-async def _carry_out(node: Node, command: Message) -> bool:
-    """Whether the session (and participant) of ``command`` were found."""
-    match command:
-        case node_api.Kick(session_id=sid, participant_id=pid, reason=reason):
-            return await node.kick(sid, pid, reason)
-        case node_api.MuteParticipant(session_id=sid, participant_id=pid):
-            return await node.mute(sid, pid)
-        case node_api.EndSession(session_id=sid, reason=reason):
-            return await node.end(sid, reason)
-        case node_api.LockSession(session_id=sid, locked=locked):
-            return await node.lock(sid, locked)
-        case node_api.SetMuteMode(session_id=sid, mode=mode):
-            return await node.set_mute_mode(sid, mode)
-        case node_api.AllowSpeak(session_id=sid, participant_id=pid, allowed=allowed):
-            return await node.allow_speak(sid, pid, allowed)
-    return False
 
 
 def _answer(node: Node, status: int, result: node_api.ControlResult) -> web.Response:

@@ -4,10 +4,12 @@ A ``Publication`` gets each RTP packet of a publisher's track once, strips its
 header extensions, caches it for retransmission, and hands the bytes to every
 ``DownTrack``. A down track rewrites payload type, sequence number, timestamp
 and SSRC for its subscriber, so the subscriber sees one continuous stream even
-when the publisher reconnects (a new upstream SSRC starts a new *epoch*). A
-down track queues into its subscriber's ``SubscriberOutput``: a bounded queue
-drained by that subscriber's own task, so a slow or dead subscriber only ever
-loses its own packets.
+when the publisher reconnects or unmutes (a new upstream SSRC, or an unmute,
+starts a new *epoch*). A down track queues into its subscriber's
+``SubscriberOutput``: a bounded queue drained by that subscriber's own task, so
+a slow or dead subscriber only ever loses its own packets. A ``SendSlot`` (one
+send transceiver of the subscriber) carries one down track at a time and goes
+on with the same stream when the next one takes over.
 
 Nothing here assumes that all subscribers of a track are in this process: a
 relay to another node would be one more down track.
@@ -23,10 +25,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiortc import RTCRtpSender
+from aiortc import RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtp import RtpPacket
 
-from app.sfu.aiortc_hooks import NO_EXTENSIONS, set_sender_report
+from app.sfu.aiortc_hooks import NO_EXTENSIONS, hook_sender, sender_ssrc, set_sender_report
 from app.sfu.rtp import rewrite_header, seq_add, starts_keyframe, ts_add
 
 log = logging.getLogger(__name__)
@@ -308,3 +310,50 @@ class DownTrack:
         self.ts_offset = ts_add(next_ts, -ts)
         self.epoch = epoch
         return True
+
+
+class SendSlot:
+    """A send transceiver of the subscriber's peer connection. It outlives the
+    publications it carries: when one ends, the slot idles until the next
+    track of its kind, continuing the same RTP stream."""
+
+    def __init__(self, transceiver: RTCRtpTransceiver, output: SubscriberOutput):
+        self.transceiver = transceiver
+        self.kind = transceiver.kind
+        self.output = output
+        self.payload_types: dict[str, int] | None = None
+        self.down: DownTrack | None = None
+        self._position: tuple[int, int, float] | None = None  # of the last down track
+        hook_sender(transceiver.sender, self)
+
+    def carry(self, publication: Publication) -> DownTrack:
+        down = DownTrack(publication, self.transceiver.sender,
+                         sender_ssrc(self.transceiver.sender), self.output)
+        if self._position is not None:  # one continuous stream for the subscriber
+            down.next_seq, down.last_ts, down.last_sent = self._position
+        self.down = down
+        self.transceiver.direction = "sendonly"
+        if self.payload_types is not None:
+            down.on_negotiated(self.payload_types)
+        return down
+
+    def release(self) -> None:
+        """Stop carrying the current publication; idle until the next."""
+        if self.down is not None:
+            self._position = (self.down.next_seq, self.down.last_ts, self.down.last_sent)
+        self.down = None
+        self.transceiver.direction = "inactive"
+
+    # aiortc_hooks.Downstream
+    def on_negotiated(self, payload_types: dict[str, int]) -> None:
+        self.payload_types = payload_types
+        if self.down is not None and self.down.payload_types is None:
+            self.down.on_negotiated(payload_types)
+
+    def on_nack(self, lost: list[int]) -> None:
+        if self.down is not None:
+            self.down.on_nack(lost)
+
+    def on_keyframe_request(self) -> None:
+        if self.down is not None:
+            self.down.on_keyframe_request()

@@ -9,9 +9,8 @@ import time
 
 from app.protocol.join_token import InvalidJoinToken, JoinGrant, verify
 from app.protocol.node_api import EventKind, NodeLoad, ParticipantEvent
-from app.protocol.signalling import MuteMode
 from app.sfu.config import NodeSettings
-from app.sfu.room import Room
+from app.sfu.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +19,12 @@ ENDED_MEMORY_SECONDS = 3600  # longer than any join token lives
 
 
 class Node:
-    """Owns every ``Room`` (one per session) of this process."""
+    """Owns every ``Session`` (running meeting) of this process."""
 
     def __init__(self, settings: NodeSettings):
         self.settings = settings
         self.started_at = time.time()
-        self.rooms: dict[str, Room] = {}
+        self.sessions: dict[str, Session] = {}
         self.public_key = settings.join_token_public_key
         self.draining = False
         # Participant events for the web; WebLink drains it. Bounded: when the
@@ -83,19 +82,20 @@ class Node:
     def is_ended(self, session_id: str) -> bool:
         return self._ended.get(session_id, 0) > time.time()
 
-    def room(self, grant: JoinGrant) -> Room:
-        """The room of the grant's session. A room opened now takes the
-        session's state from the grant (the web's view when it signed it);
-        later joins do not change it: the web does, through control commands."""
-        room = self.rooms.get(grant.session_id)
-        if room is None or room.closed:
-            room = Room(grant.session_id, self, grant.mute_mode, grant.locked)
-            self.rooms[grant.session_id] = room
-        return room
+    def session_for(self, grant: JoinGrant) -> Session:
+        """The grant's session, opened here if it is not running. A session
+        opened now takes its state from the grant (the web's view when it
+        signed it); later joins do not change it: the web does, through
+        control commands."""
+        session = self.sessions.get(grant.session_id)
+        if session is None or session.closed:
+            session = Session(grant.session_id, self, grant.mute_mode, grant.locked)
+            self.sessions[grant.session_id] = session
+        return session
 
-    def forget_room(self, room: Room) -> None:
-        if self.rooms.get(room.session_id) is room:
-            del self.rooms[room.session_id]
+    def forget(self, session: Session) -> None:
+        if self.sessions.get(session.session_id) is session:
+            del self.sessions[session.session_id]
 
     def spend(self, session_id: str, participant_id: str, until: float) -> None:
         """A kicked participant's tokens are refused until they expire."""
@@ -111,46 +111,10 @@ class Node:
             self.events.get_nowait()
         self.events.put_nowait(event)
 
-    # --- what the web asks (signed control API) -----------------------------
-
-    async def kick(self, session_id: str, participant_id: str, reason: str) -> bool:
-        room = self.rooms.get(session_id)
-        return room is not None and await room.kick(participant_id, reason)
-
-    async def mute(self, session_id: str, participant_id: str | None) -> bool:
-        room = self.rooms.get(session_id)
-        return room is not None and await room.mute(participant_id)
-
-    async def end(self, session_id: str, reason: str) -> bool:
-        room = self.rooms.get(session_id)
-        if room is None:
-            return False
-        await room.end(reason)
-        return True
-
-    async def lock(self, session_id: str, locked: bool) -> bool:
-        room = self.rooms.get(session_id)
-        if room is None:
-            return False
-        await room.set_locked(locked)
-        return True
-
-    async def set_mute_mode(self, session_id: str, mode: MuteMode) -> bool:
-        room = self.rooms.get(session_id)
-        if room is None:
-            return False
-        await room.set_mute_mode(mode)
-        return True
-
-    async def allow_speak(self, session_id: str, participant_id: str, allowed: bool) -> bool:
-        """Raises ``WrongMuteMode`` when the session is not in q&a mode."""
-        room = self.rooms.get(session_id)
-        return room is not None and await room.allow_speak(participant_id, allowed)
-
     async def stop(self) -> None:
         """Close every session's connections (GOING_AWAY), then return."""
         self.draining = True
-        await asyncio.gather(*(room.shut_down() for room in list(self.rooms.values())),
+        await asyncio.gather(*(s.shut_down() for s in list(self.sessions.values())),
                              return_exceptions=True)
 
     # --- load ---------------------------------------------------------------
@@ -163,22 +127,22 @@ class Node:
             then, cpu_then = self._cpu_mark
             self._cpu_mark = (now, cpu)
             self._cpu = round((cpu - cpu_then) / max(now - then, 1e-3), 3)
-        rooms = [r for r in self.rooms.values() if not r.closed]
+        running = [s for s in self.sessions.values() if not s.closed]
         return NodeLoad(
-            sessions=len(rooms),
-            participants=sum(r.participant_count for r in rooms),
-            published_tracks=sum(r.published_count for r in rooms),
-            forwarded_streams=sum(r.forwarded_count for r in rooms),
+            sessions=len(running),
+            participants=sum(s.participant_count for s in running),
+            published_tracks=sum(s.published_count for s in running),
+            forwarded_streams=sum(s.forwarded_count for s in running),
             cpu=self._cpu,
             max_participants=self.settings.max_participants,
         )
 
     @property
     def participant_count(self) -> int:
-        return sum(r.participant_count for r in self.rooms.values())
+        return sum(s.participant_count for s in self.sessions.values())
 
     def session_ids(self) -> list[str]:
-        return [sid for sid, room in self.rooms.items() if not room.closed]
+        return [sid for sid, session in self.sessions.items() if not session.closed]
 
 
 class WrongSession(Exception):

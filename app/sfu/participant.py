@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 from aiortc import (
@@ -23,12 +24,12 @@ from aiortc.sdp import candidate_from_sdp
 from app.protocol import signalling as sig
 from app.protocol.join_token import JoinGrant, Permission
 from app.protocol.messages import Message, ProtocolError
-from app.sfu.aiortc_hooks import ForwardedTrack, hook_sender, send_rtp, sender_ssrc
+from app.sfu.aiortc_hooks import ForwardedTrack, send_rtp
 from app.sfu.config import NodeSettings
-from app.sfu.forwarding import DownTrack, Publication, SubscriberOutput
+from app.sfu.forwarding import Publication, SendSlot, SubscriberOutput
 
 if TYPE_CHECKING:
-    from app.sfu.room import Room
+    from app.sfu.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -38,60 +39,13 @@ PUBLISH_PERMISSION = {sig.Source.MICROPHONE: Permission.PUBLISH_AUDIO,
                       sig.Source.SCREEN: Permission.PUBLISH_SCREEN}
 
 
-class SendSlot:
-    """A send transceiver of the subscriber's peer connection. It outlives the
-    publications it carries: when one ends, the slot idles until the next
-    track of its kind, continuing the same RTP stream."""
-
-    def __init__(self, transceiver: RTCRtpTransceiver, output: SubscriberOutput):
-        self.transceiver = transceiver
-        self.kind = transceiver.kind
-        self.output = output
-        self.payload_types: dict[str, int] | None = None
-        self.down: DownTrack | None = None
-        self._position: tuple[int, int, float] | None = None  # of the last down track
-        hook_sender(transceiver.sender, self)
-
-    def carry(self, publication: Publication) -> DownTrack:
-        down = DownTrack(publication, self.transceiver.sender,
-                         sender_ssrc(self.transceiver.sender), self.output)
-        if self._position is not None:  # one continuous stream for the subscriber
-            down.next_seq, down.last_ts, down.last_sent = self._position
-        self.down = down
-        self.transceiver.direction = "sendonly"
-        if self.payload_types is not None:
-            down.on_negotiated(self.payload_types)
-        return down
-
-    def release(self) -> None:
-        """Stop carrying the current publication; idle until the next."""
-        if self.down is not None:
-            self._position = (self.down.next_seq, self.down.last_ts, self.down.last_sent)
-        self.down = None
-        self.transceiver.direction = "inactive"
-
-    # aiortc_hooks.Downstream
-    def on_negotiated(self, payload_types: dict[str, int]) -> None:
-        self.payload_types = payload_types
-        if self.down is not None and self.down.payload_types is None:
-            self.down.on_negotiated(payload_types)
-
-    def on_nack(self, lost: list[int]) -> None:
-        if self.down is not None:
-            self.down.on_nack(lost)
-
-    def on_keyframe_request(self) -> None:
-        if self.down is not None:
-            self.down.on_keyframe_request()
-
-
 class Participant:
-    def __init__(self, grant: JoinGrant, ws: web.WebSocketResponse, room: Room,
+    def __init__(self, grant: JoinGrant, ws: web.WebSocketResponse, session: Session,
                  settings: NodeSettings):
         self.grant = grant
         self.id = grant.participant_id
         self.ws = ws
-        self.room = room
+        self.session = session
         self.settings = settings
         self.pc = RTCPeerConnection(RTCConfiguration(
             iceServers=[RTCIceServer(urls=url) for url in settings.ice_servers],
@@ -101,11 +55,12 @@ class Participant:
         self.publish_slots: dict[RTCRtpTransceiver, sig.Source] = {}
         self.send_slots: list[SendSlot] = []
         self.subscriptions: dict[str, SendSlot] = {}  # track_id -> slot
-        self.close_code: int | None = None
         # Muted (or not) before the track arrived: applied when it is published.
         self.muted_sources: dict[sig.Source, bool] = {}
         self._outbox: asyncio.Queue[Message] = asyncio.Queue(OUTBOX_MESSAGES)
         self._writer: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # cancelled and awaited on close
+        self._close_code: int | None = None
         self._offer_pending = False
         self._renegotiate = False
         self._closing: asyncio.Task[None] | None = None
@@ -116,8 +71,8 @@ class Participant:
     def info(self) -> sig.ParticipantInfo:
         """Who this is, with their hand and right to speak as of now."""
         return sig.ParticipantInfo(self.id, self.grant.display_name, self.grant.role.value,
-                                   hand_raised=self.id in self.room.raised_hands,
-                                   may_speak=self.room.may_speak(self))
+                                   hand_raised=self.id in self.session.raised_hands,
+                                   may_speak=self.session.may_speak(self))
 
     @property
     def hidden(self) -> bool:
@@ -130,39 +85,55 @@ class Participant:
 
     async def run(self) -> None:
         """Serve this participant until it leaves or is closed."""
-        self._writer = asyncio.create_task(self._write(), name=f"ws writer {self.id}")
+        self._writer = self._spawn(self._write(), f"ws writer {self.id}")
         self.output.start()
         for source in (sig.Source.MICROPHONE, sig.Source.CAMERA):
             if self.may(PUBLISH_PERMISSION[source]):
                 self._add_publish_slot(source)
         try:
-            await self.room.enter(self)
+            await self.session.enter(self)
             await self.negotiate()
             await self._read()
         finally:
-            await self.room.leave(self)
-            await self.close(self.close_code or 1000, "left")
+            await self.session.leave(self)
+            await self.close(sig.CloseCode.LEFT, "left")
 
-    async def close(self, code: int, reason: str) -> None:
-        """Close the WebSocket (after the messages queued for it) and the media.
+    def close(self, code: int, reason: str) -> asyncio.Future[None]:
+        """Close the WebSocket with ``code`` (after the messages queued for
+        it), this participant's tasks and the media; await it to wait for the
+        closing handshake.
 
-        Every caller waits for the one closing handshake: a second caller
-        returning early would end the handler mid-handshake, and the client
-        would see the connection drop (1006) instead of the close code."""
+        The first call's code is the one the client gets, and the only one
+        ``close_code`` ever says: it is set here, at once, so that the session
+        sees why whoever closed did. Every caller waits for the one closing
+        handshake: a second caller returning early would end the handler
+        mid-handshake, and the client would see the connection drop (1006)."""
         if self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self._close(code, reason))
-        await asyncio.shield(self._closing)
+            self._close_code = code
+            self._closing = asyncio.get_running_loop().create_task(
+                self._close(code, reason), name=f"close {self.id}")
+        return asyncio.shield(self._closing)
 
     async def _close(self, code: int, reason: str) -> None:
-        self.close_code = self.close_code or code
-        if self._writer is not None:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._outbox.join(), timeout=1.0)
-            self._writer.cancel()
-            await asyncio.gather(self._writer, return_exceptions=True)
-        await self.ws.close(code=self.close_code, message=reason.encode()[:120])
-        await self.output.stop()
-        await self.pc.close()
+        try:
+            # A full outbox is a client too slow to read it: nothing to wait for.
+            if self._writer is not None and not self._outbox.full():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._outbox.join(), timeout=1.0)
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.ws.close(code=code, message=reason.encode()[:120])
+            await self.output.stop()
+            await self.pc.close()
+        except Exception:  # every caller awaits this; none could do better
+            log.exception("participant %s: closing failed", self.id)
+
+    @property
+    def close_code(self) -> int | None:
+        """Why this participant's connection was closed (None while it is open)."""
+        return self._close_code
 
     @property
     def closed(self) -> bool:
@@ -175,9 +146,19 @@ class Participant:
             self._outbox.put_nowait(message)
         except asyncio.QueueFull:
             log.warning("participant %s reads too slowly; dropping it", self.id)
-            self.close_code = sig.CloseCode.PROTOCOL_ERROR
-            asyncio.get_running_loop().create_task(self.ws.close(
-                code=sig.CloseCode.PROTOCOL_ERROR, message=b"signalling backlog"))
+            self.close(sig.CloseCode.PROTOCOL_ERROR, "signalling backlog")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("participant %s: %s failed", self.id, task.get_name(),
+                      exc_info=task.exception())
 
     async def _write(self) -> None:
         try:
@@ -211,7 +192,6 @@ class Participant:
                 return
 
     async def _refuse(self, why: str) -> None:
-        self.close_code = sig.CloseCode.PROTOCOL_ERROR
         self.send(sig.Error(code="bad_request", message=why))
         await self.close(sig.CloseCode.PROTOCOL_ERROR, why)
 
@@ -236,7 +216,7 @@ class Participant:
                     self.send(sig.Error("bad_request", "chat text must be 1 to "
                                         f"{sig.MAX_CHAT_LENGTH} characters"))
                 else:
-                    self.room.chat(self, text, to)
+                    self.session.chat(self, text, to)
             case sig.Ping():
                 self.send(sig.Pong())
             case _:
@@ -276,26 +256,26 @@ class Participant:
         await self.negotiate()
 
     def _on_unpublish(self, track_id: str) -> None:
-        publication = self.room.publications.get(track_id)
+        publication = self.session.publications.get(track_id)
         if publication is None or publication.participant_id != self.id:
             self.send(sig.Error("not_found", "no such track of yours"))
             return
-        self.room.unpublish(publication)
+        self.session.unpublish(publication)
 
     def _on_set_muted(self, track_id: str, muted: bool) -> None:
-        publication = self.room.publications.get(track_id)
+        publication = self.session.publications.get(track_id)
         source = self._own_source(track_id)
         if source is None or (publication is not None and
                               publication.participant_id != self.id):
             self.send(sig.Error("not_found", "no such track of yours"))
             return
-        if not muted and source is sig.Source.MICROPHONE and not self.room.may_speak(self):
-            self.send(sig.Error("forbidden", self.room.why_silenced()))
+        if not muted and source is sig.Source.MICROPHONE and not self.session.may_speak(self):
+            self.send(sig.Error("forbidden", self.session.why_silenced()))
             return
         if publication is None:  # not here yet (a join, a reconnect): from its start
             self.muted_sources[source] = muted
             return
-        self.room.set_muted(publication, muted, by=self.id)
+        self.session.set_muted(publication, muted, by=self.id)
 
     def _own_source(self, track_id: str) -> sig.Source | None:
         participant_id, _, source = track_id.rpartition(":")
@@ -307,7 +287,7 @@ class Participant:
         if self.hidden:  # nobody sees a hidden participant to call on
             self.send(sig.Error("forbidden", "a hidden participant cannot raise a hand"))
             return
-        self.room.set_hand(self.id, raised)
+        self.session.set_hand(self.id, raised)
 
     # --- media ------------------------------------------------------------------
 
@@ -322,13 +302,12 @@ class Participant:
         if transceiver is None or source is None:
             log.warning("participant %s: a track on no publish slot", self.id)
             return
-        self.room.publish(self, source, transceiver.receiver)
+        self.session.publish(self, source, transceiver.receiver)
 
     def _on_connection_state(self) -> None:
         if self.pc.connectionState == "failed" and not self.closed:
             log.info("participant %s: media connection failed", self.id)
-            asyncio.get_running_loop().create_task(self.ws.close(
-                code=sig.CloseCode.GOING_AWAY, message=b"media connection failed"))
+            self.close(sig.CloseCode.GOING_AWAY, "media connection failed")
 
     def subscribe(self, publication: Publication) -> None:
         """Forward ``publication`` to this participant (offered at the next negotiation)."""
@@ -349,6 +328,11 @@ class Participant:
         publication.remove_down_track(self.id)
         if slot is not None:
             slot.release()
+
+    def renegotiate(self) -> None:
+        """Offer what changed, soon (from code that cannot wait for it)."""
+        if not self.closed:
+            self._spawn(self.negotiate(), f"negotiate {self.id}")
 
     async def negotiate(self) -> None:
         """Send an offer now, or after the answer to the one in flight."""

@@ -18,7 +18,7 @@ from app.sfu.aiortc_hooks import check_internals, restrict_host_addresses
 from app.sfu.config import NodeSettings
 from app.sfu.node import Node, WrongSession
 from app.sfu.participant import Participant
-from app.sfu.room import Refused
+from app.sfu.session import Refused
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,14 @@ async def _admit(node: Node, session_id: str, ws: web.WebSocketResponse) -> Part
         raise Refused(sig.CloseCode.GOING_AWAY, "this node is shutting down")
     if node.is_ended(session_id):
         raise Refused(sig.CloseCode.SESSION_ENDED, "the session has ended")
-    room = node.room(grant)
-    participant = Participant(grant, ws, room, node.settings)
+    session = node.session_for(grant)
+    participant = Participant(grant, ws, session, node.settings)
     try:
-        room.admit(participant)
+        session.admit(participant)
     except Refused:
         await participant.pc.close()
-        if not room.participants:
-            await room.close()  # opened for this join only: nothing to keep
+        if not session.participants:
+            await session.close()  # opened for this join only: nothing to keep
         raise
     return participant
 

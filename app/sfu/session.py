@@ -1,9 +1,11 @@
-"""A session on this node: its participants, its publications, and the
-notices every participant gets when they change."""
+"""A session (one running meeting) on this node: its participants, its
+publications, the notices every participant gets when they change, and what
+the web asks of it (one handler per control command)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Coroutine
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiortc import RTCRtpReceiver
 
+from app.protocol import node_api
 from app.protocol import signalling as sig
 from app.protocol.join_token import RESUME_CLAIM, Permission
 from app.protocol.messages import Message
@@ -43,7 +46,11 @@ class WrongMuteMode(Exception):
     """A command that the session's mute mode does not allow (the reason says why)."""
 
 
-class Room:
+class Session:
+    """One running meeting on this node. It owns its participants (closing
+    it closes them), its publications and its tasks; once it is closed the
+    node forgets it."""
+
     def __init__(self, session_id: str, node: Node,
                  mute_mode: sig.MuteMode = sig.MuteMode.CONVERSATION, locked: bool = False):
         self.session_id = session_id
@@ -57,8 +64,7 @@ class Room:
         self.raised_hands: set[str] = set()
         self.closed = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._ticker = asyncio.get_running_loop().create_task(
-            self._watch_talking(), name=f"talking {session_id}")
+        self._spawn(self._watch_talking(), f"talking {session_id}")
 
     # --- counts for the node's load ----------------------------------------------
 
@@ -109,7 +115,6 @@ class Room:
         previous = self.participants.get(participant.id)
         self.participants[participant.id] = participant
         if previous is not None:  # a reconnect: the new connection takes over
-            previous.close_code = sig.CloseCode.REPLACED
             await previous.close(sig.CloseCode.REPLACED, "connected again elsewhere")
         else:
             if not participant.hidden:
@@ -165,7 +170,8 @@ class Room:
             silenced = source is MICROPHONE and not self.may_speak(owner)
             publication.muted = silenced or owner.muted_sources.pop(source, False)
             self.publications[track_id] = publication
-        publication.bind(lambda ssrc: self._spawn(request_keyframe(receiver, ssrc)))
+        publication.bind(lambda ssrc: self._spawn(request_keyframe(receiver, ssrc),
+                                                  f"key frame {track_id}"))
         tap_receiver(receiver, publication)
         if fresh:
             self.broadcast(sig.TrackPublished(_track_info(publication)), but=owner)
@@ -176,7 +182,7 @@ class Room:
             for participant in self.participants.values():
                 if participant is not owner and participant.may(Permission.SUBSCRIBE):
                     participant.subscribe(publication)
-                    self._spawn(participant.negotiate())
+                    participant.renegotiate()
         return publication
 
     def unpublish(self, publication: Publication) -> None:
@@ -185,7 +191,7 @@ class Room:
         for participant in self.participants.values():
             if publication.track_id in participant.subscriptions:
                 participant.unsubscribe(publication)
-                self._spawn(participant.negotiate())
+                participant.renegotiate()
         self.broadcast(sig.TrackUnpublished(publication.track_id, publication.participant_id,
                                             sig.Source(publication.source)))
         self.node.report(EventKind.TRACK_UNPUBLISHED, self.session_id,
@@ -224,36 +230,47 @@ class Room:
         else:
             sender.send(sig.Error("not_found", "no such participant"))
 
-    # --- what moderators (through the web) do -----------------------------------------
+    # --- what the web asks (moderators, through the signed control API) ----------------
 
-    async def kick(self, participant_id: str, reason: str) -> bool:
-        participant = self.participants.get(participant_id)
+    @functools.singledispatchmethod
+    async def carry_out(self, command: node_api.ControlCommand) -> bool:
+        """Do what ``command`` asks; False when its participant is not here.
+        Raises ``WrongMuteMode`` when the session's mode does not allow it."""
+        raise TypeError(f"no handler for {type(command).__name__}")
+
+    @carry_out.register
+    async def kick(self, command: node_api.Kick) -> bool:
+        participant = self.participants.get(command.participant_id)
         if participant is None:
             return False
-        self.node.spend(self.session_id, participant_id, participant.grant.expires_at + 60)
-        participant.close_code = sig.CloseCode.KICKED
-        participant.send(sig.Kicked(reason))
-        await participant.close(sig.CloseCode.KICKED, reason)
+        self.node.spend(self.session_id, participant.id, participant.grant.expires_at + 60)
+        participant.send(sig.Kicked(command.reason))
+        await participant.close(sig.CloseCode.KICKED, command.reason)
         return True
 
-    async def mute(self, participant_id: str | None) -> bool:
-        if participant_id is not None and participant_id not in self.participants:
+    @carry_out.register
+    async def mute(self, command: node_api.MuteParticipant) -> bool:
+        """One participant's microphone, or everyone's but the moderators'."""
+        target = command.participant_id
+        if target is not None and target not in self.participants:
             return False
         for publication in list(self.publications.values()):
             owner = self.participants.get(publication.participant_id)
             if publication.kind != "audio" or owner is None:
                 continue
-            if participant_id is None and owner.may(Permission.MODERATE):
+            if target is None and owner.may(Permission.MODERATE):
                 continue
-            if participant_id in (None, publication.participant_id):
+            if target in (None, publication.participant_id):
                 self.set_muted(publication, True, by="moderator")
         return True
 
-    async def set_mute_mode(self, mode: sig.MuteMode) -> None:
+    @carry_out.register
+    async def set_mute_mode(self, command: node_api.SetMuteMode) -> bool:
         """Switch modes; whoever may no longer speak is muted, and q&a starts
         with nobody allowed."""
+        mode = command.mode
         if mode is self.mute_mode:
-            return
+            return True
         self.mute_mode = mode
         # mute_mode says who may speak now; a may_speak notice per allowed
         # speaker would make their pages mute them, even for conversation.
@@ -264,24 +281,39 @@ class Room:
                                                  speakers=speakers))
         for participant in list(self.participants.values()):
             self._silence(participant)
+        return True
 
-    async def allow_speak(self, participant_id: str, allowed: bool) -> bool:
+    @carry_out.register
+    async def allow_speak(self, command: node_api.AllowSpeak) -> bool:
         """Let a participant speak in q&a mode (they unmute themselves), or take
-        it back and mute them. False for an unknown participant; raises
-        ``WrongMuteMode`` in the other modes."""
+        it back and mute them."""
         if self.mute_mode is not sig.MuteMode.QA:
             raise WrongMuteMode(f"letting someone speak is for q&a mode; this session is "
                                 f"in {self.mute_mode.value} mode")
-        participant = self.participants.get(participant_id)
+        participant = self.participants.get(command.participant_id)
         if participant is None:
             return False
-        if allowed:
-            self.allowed_speakers.add(participant_id)
-            self.set_hand(participant_id, False)  # the question is answered
+        if command.allowed:
+            self.allowed_speakers.add(participant.id)
+            self.set_hand(participant.id, False)  # the question is answered
         else:
-            self.allowed_speakers.discard(participant_id)
-        self.broadcast(sig.MaySpeak(participant_id, self.may_speak(participant)))
+            self.allowed_speakers.discard(participant.id)
+        self.broadcast(sig.MaySpeak(participant.id, self.may_speak(participant)))
         self._silence(participant)
+        return True
+
+    @carry_out.register
+    async def lock(self, command: node_api.LockSession) -> bool:
+        if self.locked != command.locked:
+            self.locked = command.locked
+            self.broadcast(sig.Locked(command.locked))
+        return True
+
+    @carry_out.register
+    async def end(self, command: node_api.EndSession) -> bool:
+        self.node.mark_ended(self.session_id)
+        self.broadcast(sig.Ended(command.reason))
+        await self._close_all(sig.CloseCode.SESSION_ENDED, command.reason)
         return True
 
     def _silence(self, participant: Participant) -> None:
@@ -290,36 +322,28 @@ class Room:
         if publication is not None and not self.may_speak(participant):
             self.set_muted(publication, True, by="moderator")
 
-    async def set_locked(self, locked: bool) -> None:
-        if self.locked != locked:
-            self.locked = locked
-            self.broadcast(sig.Locked(locked))
-
-    async def end(self, reason: str) -> None:
-        self.node.mark_ended(self.session_id)
-        for participant in list(self.participants.values()):
-            participant.close_code = sig.CloseCode.SESSION_ENDED
-            participant.send(sig.Ended(reason))
-        await self._close_all(sig.CloseCode.SESSION_ENDED, reason)
-        await self.close()
+    # --- closing ----------------------------------------------------------------------
 
     async def shut_down(self) -> None:
         await self._close_all(sig.CloseCode.GOING_AWAY, "the media node is shutting down")
-        await self.close()
 
     async def _close_all(self, code: sig.CloseCode, reason: str) -> None:
-        await asyncio.gather(*(p.close(code, reason) for p in list(self.participants.values())),
-                             return_exceptions=True)
+        """Close every participant's connection (each learns ``code`` at once,
+        before any of them leaves), then this session."""
+        closing = [p.close(code, reason) for p in list(self.participants.values())]
+        await asyncio.gather(*closing, return_exceptions=True)
+        await self.close()
 
     async def close(self) -> None:
-        """Stop this room's own tasks; the node forgets it."""
+        """Cancel and wait for this session's own tasks; the node forgets it."""
         if self.closed:
             return
         self.closed = True
-        self._ticker.cancel()
-        tasks = [self._ticker, *self._tasks]
+        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self.node.forget_room(self)
+        self.node.forget(self)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -328,31 +352,38 @@ class Room:
             if participant is not but:
                 participant.send(message)
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        if self.closed:
+            coroutine.close()
+            return
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("session %s: task failed", self.session_id, exc_info=task.exception())
+            log.error("session %s: %s failed", self.session_id, task.get_name(),
+                      exc_info=task.exception())
 
     async def _watch_talking(self) -> None:
         try:
             while True:
                 await asyncio.sleep(TALKING_CHECK_SECONDS)
-                for publication in list(self.publications.values()):
-                    if publication.kind == "audio" and publication.audio.update():
-                        talking = publication.audio.talking
-                        self.broadcast(sig.Talking(publication.participant_id, talking))
-                        self.node.report(EventKind.TALKING, self.session_id,
-                                         publication.participant_id,
-                                         talking=str(talking).lower())
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.exception("session %s: talking detection stopped", self.session_id)
+                try:
+                    self._tell_talking()
+                except Exception:  # one bad tick must not end the detection
+                    log.exception("session %s: talking detection failed", self.session_id)
+        finally:
+            log.debug("session %s: talking detection stopped", self.session_id)
+
+    def _tell_talking(self) -> None:
+        for publication in list(self.publications.values()):
+            if publication.kind == "audio" and publication.audio.update():
+                talking = publication.audio.talking
+                self.broadcast(sig.Talking(publication.participant_id, talking))
+                self.node.report(EventKind.TALKING, self.session_id, publication.participant_id,
+                                 talking=str(talking).lower())
 
 
 def _track_id(participant_id: str, source: sig.Source) -> str:
