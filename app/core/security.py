@@ -57,6 +57,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def keyed_digest(value: str) -> str:
+    """HMAC-SHA256 of a low-entropy secret (a PIN) under SECRET_KEY: comparable
+    later, useless to whoever reads the database without the key."""
+    key = settings().secret_key.encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 

@@ -66,8 +66,8 @@ def join(access_code: str) -> Response:
         ticket = rejoin_room(tenant, host, data["rejoin_token"])
     else:
         caller = actor_for_token(token, tenant).caller if token else None
-        role = role_for(tenant, host, caller, data.get("moderator_pin"),
-                        data.get("security_pin"))
-        ticket = join_room(tenant, host, data["display_name"].strip() or "Guest", role)
+        admission = role_for(tenant, host, caller, data.get("moderator_pin"),
+                             data.get("security_pin"))
+        ticket = join_room(tenant, host, data["display_name"].strip() or "Guest", admission)
     db.session.commit()
     return jsonify(ticket_schema.dump(ticket))

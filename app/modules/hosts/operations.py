@@ -13,6 +13,7 @@ from app.core.pagination import Page, paginate
 from app.core.security import hash_password, random_digits
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.jobs import enqueue
 from app.modules.access import (
     Actor,
     HostRole,
@@ -31,6 +32,7 @@ from app.modules.tenants.operations import company_url, load_company
 GENERATED_CODE_DIGITS = 7
 LOGIN_KEY_BYTES = 32
 NO_ROOM = "No meeting room has this address"
+HOST_DELETED = "hosts.deleted"  # job kind: payload {"host_id"}
 # What add_host sets itself; every other key of its data is a column of the same name.
 _MADE_HERE = frozenset({"company_id", "password", "no_welcome_email", "access_code",
                         "moderator_pin"})
@@ -132,6 +134,9 @@ def delete_host(actor: Actor, host_id: int) -> None:
         raise Conflict("You cannot delete yourself")
     host.deleted_at = utcnow()
     revoke_host_tokens(host)
+    # Its running meeting ends too (app/modules/meetings/tasks.py), in a job:
+    # the media node may be slow or away, and the deletion must not wait.
+    enqueue(HOST_DELETED, {"host_id": host.id})
     db.session.flush()
 
 

@@ -11,19 +11,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.core.db import utcnow
+from app.core.security import constant_time_equal, keyed_digest
 from app.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from app.extensions import db
+from app.extensions import db, settings
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.models import MediaNode
 from app.modules.meetings.models import MeetingSession, Participant
 from app.modules.meetings.operations import grant_of
 from app.modules.tenants.models import Tenant
 from app.protocol import node_api
-from app.protocol.join_token import JoinGrant, Permission
+from app.protocol.join_token import LEEWAY_SECONDS, JoinGrant, Permission
 from app.protocol.messages import Message
 from app.protocol.signalling import MuteMode
 
-MODERATOR_TOKEN_GRACE_SECONDS = 12 * 3600
+# An expired join token still names its holder, but proves a moderator only
+# while they stand in the meeting (``_moderated``); this only bounds how old a
+# token may be at all: no meeting runs longer.
+MODERATOR_TOKEN_MAX_AGE_SECONDS = 7 * 24 * 3600
 NO_SESSION = "No running meeting has this id"
 
 
@@ -88,21 +92,51 @@ def allow_speak(tenant: Tenant, session_id: str, token: str | None, participant_
 def _moderated(tenant: Tenant, session_id: str,
                token: str | None) -> tuple[MeetingSession, JoinGrant]:
     """The running session ``session_id`` of ``tenant`` and the grant of the
-    moderator whose join token this is."""
+    moderator whose join token this is, while that moderator still stands:
+    not removed, admitted by a PIN that is still the host's, and (once the
+    token has expired) in the meeting or gone for less than the reconnect
+    window. A deleted host's meeting is over for its moderators at once."""
     session = db.session.execute(
         sa.select(MeetingSession).where(MeetingSession.public_id == session_id,
                                         MeetingSession.company_id == tenant.id,
                                         MeetingSession.ended_at.is_(None))
     ).scalar()
-    if session is None:
+    if session is None or _host_deleted(session):
         raise NotFound(NO_SESSION)
     if not token:
         raise Unauthorized("A moderator's join token is required")
-    grant = grant_of(token, expired_for=MODERATOR_TOKEN_GRACE_SECONDS)
+    grant = grant_of(token, expired_for=MODERATOR_TOKEN_MAX_AGE_SECONDS)
     if grant.session_id != session_id or not grant.may(Permission.MODERATE):
         raise Forbidden("Only a moderator of this meeting may do this")
+    _require_standing(session, grant)
     _node_of(session)
     return session, grant
+
+
+def _require_standing(session: MeetingSession, grant: JoinGrant) -> None:
+    participant = db.session.execute(
+        sa.select(Participant).where(Participant.session_id == session.id,
+                                     Participant.public_id == grant.participant_id)
+    ).scalar()
+    if participant is None or participant.removed_at is not None:
+        raise Forbidden("You are no longer in this meeting")
+    digest = participant.moderator_pin_digest
+    if digest is not None and not constant_time_equal(digest, _current_pin_digest(session)):
+        raise Forbidden("The moderator PIN you joined with has changed; join again")
+    now = utcnow()
+    if grant.expires_at + LEEWAY_SECONDS < now.timestamp() and \
+            not participant.present(now, settings().meeting_reconnect_seconds):
+        raise Unauthorized("This join token has expired and you are not in the meeting")
+
+
+def _host_deleted(session: MeetingSession) -> bool:
+    host = session.room.host
+    return host is not None and host.deleted_at is not None
+
+
+def _current_pin_digest(session: MeetingSession) -> str:
+    host = session.room.host
+    return keyed_digest(host.moderator_pin) if host is not None else ""
 
 
 def _node_of(session: MeetingSession) -> MediaNode:

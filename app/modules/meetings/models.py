@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedMixin, IdMixin, Model, UtcDateTime, utcnow, value_enum
 from app.core.security import EncryptedString
+from app.modules.hosts.models import Host
 from app.modules.media_nodes.models import MediaNode
 from app.protocol.signalling import MuteMode
 
@@ -26,6 +27,8 @@ class Room(IdMixin, CreatedMixin, Model):
     security_pin: Mapped[str | None] = mapped_column(EncryptedString())
     # None: the company's default (app.modules.settings).
     mute_mode: Mapped[MuteMode | None] = mapped_column(value_enum(MuteMode, "mute_mode"))
+
+    host: Mapped[Host | None] = relationship()
 
 
 class MeetingSession(IdMixin, Model):
@@ -47,6 +50,7 @@ class MeetingSession(IdMixin, Model):
     locked: Mapped[bool] = mapped_column(default=False)
 
     media_node: Mapped[MediaNode | None] = relationship()
+    room: Mapped[Room] = relationship()
 
 
 class Participant(IdMixin, CreatedMixin, Model):
@@ -62,3 +66,14 @@ class Participant(IdMixin, CreatedMixin, Model):
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # A removed participant may join again as someone new, never resume as this one.
     removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Admitted as moderator by the host's moderator PIN: a keyed digest of it,
+    # so that a changed PIN ends the powers it gave (commands.py).
+    moderator_pin_digest: Mapped[str | None] = mapped_column(sa.String(64))
+
+    def present(self, now: datetime, reconnect_seconds: float) -> bool:
+        """In the meeting as its node last reported, or gone for less than the
+        reconnect window (a page riding out a network loss)."""
+        if self.joined_at is not None and (self.left_at is None or self.left_at < self.joined_at):
+            return True
+        return self.left_at is not None and \
+            (now - self.left_at).total_seconds() < reconnect_seconds

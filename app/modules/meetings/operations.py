@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.core.security import constant_time_equal, join_token_keys
+from app.core.security import constant_time_equal, join_token_keys, keyed_digest
 from app.errors import Forbidden, Gone, NotFound, Unauthorized
 from app.extensions import db, settings
 from app.modules.access import Actor, Caller, administers_company, require_may_manage
@@ -131,14 +131,17 @@ def place_session(company: Tenant, session: MeetingSession) -> MediaNode:
     return node
 
 
-def join_room(company: Tenant, host: Host, display_name: str, role: Role) -> JoinTicket:
+def join_room(company: Tenant, host: Host, display_name: str,
+              admission: Admission) -> JoinTicket:
     """A ticket into the running session of ``host``'s personal room."""
     session = running_session(company, personal_room(company, host))
     # Placing locks the session row: before the participant's insert, whose
     # foreign key share-locks it too (two first joins would deadlock).
     node = place_session(company, session)
+    pin = admission.moderator_pin
     participant = Participant(public_id=secrets.token_urlsafe(12), session_id=session.id,
-                              display_name=display_name, role=role.value)
+                              display_name=display_name, role=admission.role.value,
+                              moderator_pin_digest=keyed_digest(pin) if pin else None)
     db.session.add(participant)
     db.session.flush()
     return _ticket(company, session, node, participant)
@@ -194,26 +197,35 @@ def _ticket(company: Tenant, session: MeetingSession, node: MediaNode,
         expires_at=int(now) + config.join_token_ttl_seconds)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """How someone may join: their role, and the moderator PIN that made them
+    moderator (None when their credentials did, or for attendees)."""
+
+    role: Role
+    moderator_pin: str | None = None
+
+
 def role_for(company: Tenant, host: Host, caller: Caller | None,
-             moderator_pin: str | None, security_pin: str | None = None) -> Role:
+             moderator_pin: str | None, security_pin: str | None = None) -> Admission:
     """Moderator for the room's host, an admin of its company, or the right
     moderator PIN; anyone else is an attendee, who must give the room's
     security PIN when it has one. A wrong PIN is refused, never a quiet
     demotion."""
     if caller is not None and (
             caller.id == host.id or administers_company(caller, company.id, company.reseller_id)):
-        return Role.MODERATOR
+        return Admission(Role.MODERATOR)
     if moderator_pin is not None:
         if not constant_time_equal(moderator_pin, host.moderator_pin):
             raise Forbidden("Wrong moderator PIN")
-        return Role.MODERATOR
+        return Admission(Role.MODERATOR, moderator_pin)
     required = room_settings(company, find_personal_room(company, host)).security_pin
     if required is not None:
         if security_pin is None:
             raise Unauthorized("This meeting asks for its PIN")
         if not constant_time_equal(security_pin, required):
             raise Forbidden("Wrong meeting PIN")
-    return Role.ATTENDEE
+    return Admission(Role.ATTENDEE)
 
 
 def record_events(events: NodeEvents) -> None:
