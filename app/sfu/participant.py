@@ -40,6 +40,9 @@ PUBLISH_PERMISSION = {sig.Source.MICROPHONE: Permission.PUBLISH_AUDIO,
 
 
 class Participant:
+    """One connection of a participant: its WebSocket, its peer connection,
+    and the tasks that serve them, which it cancels and awaits on close."""
+
     def __init__(self, grant: JoinGrant, ws: web.WebSocketResponse, session: Session,
                  settings: NodeSettings):
         self.grant = grant
@@ -103,9 +106,10 @@ class Participant:
         it), this participant's tasks and the media; await it to wait for the
         closing handshake.
 
-        The first call's code is the one the client gets, and the only one
-        ``close_code`` ever says: it is set here, at once, so that the session
-        sees why whoever closed did. Every caller waits for the one closing
+        The first call's code is the one the client gets and the only one
+        ``close_code`` ever holds. It is set here, before anything is awaited,
+        because ``Session.leave`` may run before the handshake ends and reports
+        why the participant left. Every caller waits for the one closing
         handshake: a second caller returning early would end the handler
         mid-handshake, and the client would see the connection drop (1006)."""
         if self._closing is None:
@@ -127,7 +131,7 @@ class Participant:
             await self.ws.close(code=code, message=reason.encode()[:120])
             await self.output.stop()
             await self.pc.close()
-        except Exception:  # every caller awaits this; none could do better
+        except Exception:  # logged here: send() and a failed connection do not wait
             log.exception("participant %s: closing failed", self.id)
 
     @property
