@@ -45,6 +45,10 @@ class PayloadTooLarge(AppError):
     status, code, default_message = 413, "payload_too_large", "The request body is too large"
 
 
+class UnsupportedMediaType(AppError):
+    status, code, default_message = 415, "unsupported_media_type", "The body must be JSON"
+
+
 class ValidationFailed(AppError):
     status, code, default_message = 422, "validation_failed", "Invalid input"
 

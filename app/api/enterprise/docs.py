@@ -23,6 +23,7 @@ ERROR_STATUSES = {
     "404": "Unknown host name, or an object outside the caller's tenant",
     "409": "Duplicate subdomain, custom domain, email or access code",
     "413": "Body larger than the limit",
+    "415": "Content-Type is not application/json",
     "422": "Validation failed; `errors` maps each field to its messages",
     "429": "Rate limit reached",
 }

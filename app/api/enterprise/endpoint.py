@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, jsonify
 from marshmallow import Schema
 
+from app.api.content_type import require_json_content_type
 from app.api.parsing import json_body, load, pop_token, request_tenant
 from app.errors import Unauthorized
 from app.extensions import db, limiter
@@ -57,6 +58,7 @@ def endpoint(
     def decorate(view: Callable[[Call], Any]) -> Callable[[Call], Any]:
         @functools.wraps(view)
         def handle() -> Response:
+            require_json_content_type()
             tenant = request_tenant()
             raw = json_body()
             token = pop_token(raw)

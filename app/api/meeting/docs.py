@@ -21,6 +21,7 @@ JOIN_ERRORS = {
     "403": "Wrong PIN (counts against the limit), or removed by a moderator",
     "404": "Unknown host name or room, or a rejoin_token for another room",
     "410": "The meeting of this rejoin_token has ended",
+    "415": "Content-Type is not application/json",
     "422": "Validation failed; `errors` maps each field to its messages",
     "429": "Too many wrong PINs from this address for this room",
     "503": "No media node is available",
@@ -32,6 +33,7 @@ MODERATION_ERRORS = {
     "404": "No running session with this id, nobody joined yet, no such participant, "
            "or an unknown action",
     "409": "allow_speak outside qa mode",
+    "415": "Content-Type is not application/json",
     "422": "Validation failed; `errors` maps each field to its messages",
     "503": "The session's media node cannot be reached",
 }

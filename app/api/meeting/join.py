@@ -8,6 +8,7 @@ from flask import Response, jsonify, request
 from flask_limiter.util import get_remote_address
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.api.content_type import require_json_content_type
 from app.api.meeting import bp
 from app.api.parsing import json_body, load, pop_token, request_tenant, settings_limit
 from app.core.inputs import path_code
@@ -57,6 +58,7 @@ def join(access_code: str) -> Response:
     ``moderator_pin`` as moderator. A wrong PIN is 403, never a quiet
     demotion, and counts against RATELIMIT_MEETING_PIN. ``rejoin_token``
     (the last join token, even expired) resumes as the same participant."""
+    require_json_content_type()
     tenant = request_tenant()
     body = json_body()
     token = pop_token(body)

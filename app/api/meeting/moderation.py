@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, jsonify
 from marshmallow import Schema, fields, validate
 
+from app.api.content_type import require_json_content_type
 from app.api.fields import MuteModeField
 from app.api.meeting import bp
 from app.api.parsing import json_body, load, pop_token, request_tenant
@@ -60,6 +61,7 @@ ok_schema = OkSchema()
 
 @bp.post("/sessions/<session_id>/<action>")
 def moderate_session(session_id: str, action: str) -> Response:
+    require_json_content_type()
     tenant = request_tenant()
     path_id(session_id, commands.NO_SESSION)
     if action not in ACTIONS:

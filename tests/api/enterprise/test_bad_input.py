@@ -128,7 +128,6 @@ def test_the_good_bodies_really_are_good(api, tenant, endpoint):
     (b"\"a string\"", "application/json"),
     (b"", "application/json"),
     (b"\xff\xfe\x00", "application/json"),
-    (b"company_id=1", "application/x-www-form-urlencoded"),
 ])
 def test_a_body_that_is_not_a_json_object_is_400(client, tenant, snapshot, raw, content_type):
     before = snapshot()
