@@ -95,6 +95,13 @@ def require_may_see_host(actor: Actor, host_id: int) -> None:
         raise Forbidden("A host may only read itself")
 
 
+def may_manage(actor: Actor, host_role: HostRole) -> bool:
+    """Whether the actor may change a host of ``host_role`` (in its scope):
+    COMPANY_ADMIN or more, and no lesser role than the host's. Only they
+    see the host's secrets (SSO key, moderator PIN)."""
+    return actor.role.rank >= HostRole.COMPANY_ADMIN.rank and host_role.rank <= actor.role.rank
+
+
 def require_may_manage(actor: Actor, host_role: HostRole) -> None:
     """Changing a host needs COMPANY_ADMIN or more, and no lesser role than its own."""
     actor.require(HostRole.COMPANY_ADMIN)

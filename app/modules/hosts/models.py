@@ -99,8 +99,8 @@ class HostRecord:
     role: HostRole
     openid_sub: str | None
     access_code: str
-    moderator_pin: str
-    login_token_public_key: str
+    moderator_pin: str | None  # None: hidden from this reader (``without_secrets``)
+    login_token_public_key: str | None
     subscription_ids: tuple[int, ...]
     meeting_url: str
 
@@ -112,6 +112,11 @@ class HostRecord:
                 value = getattr(host, f.name)
                 values[f.name] = tuple(value) if isinstance(value, list) else value
         return cls(**values)
+
+    def without_secrets(self) -> HostRecord:
+        """The record as someone who may not change the host reads it: no SSO
+        key, no moderator PIN (either would let them act as the host)."""
+        return dataclasses.replace(self, moderator_pin=None, login_token_public_key=None)
 
 
 @dataclass(frozen=True)

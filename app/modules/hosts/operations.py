@@ -18,6 +18,7 @@ from app.modules.access import (
     Actor,
     HostRole,
     covers_company,
+    may_manage,
     require_may_grant,
     require_may_manage,
     require_may_see_host,
@@ -83,7 +84,12 @@ def get_host(actor: Actor, host_id: int) -> HostRecord:
                                             record.reseller_id):
         raise NotFound("Host not found")
     require_may_see_host(actor, host_id)
-    return record
+    return _as_seen_by(actor, record)
+
+
+def _as_seen_by(actor: Actor, record: HostRecord) -> HostRecord:
+    """Secrets only for those who may change them (access.may_manage)."""
+    return record if may_manage(actor, record.role) else record.without_secrets()
 
 
 def load_host(actor: Actor, host_id: int) -> Host:
@@ -103,7 +109,8 @@ def list_hosts(actor: Actor, company_id: int | None, page: int,
     actor.require(HostRole.COMPANY_ADMIN)
     company = load_company(actor, company_id or actor.caller.company_id)
     query = sa.select(Host).where(Host.company_id == company.id, Host.deleted_at.is_(None))
-    return paginate(query, Host.id, page, per_page).map(resolvers.record_of)
+    return paginate(query, Host.id, page, per_page).map(
+        lambda host: _as_seen_by(actor, resolvers.record_of(host)))
 
 
 def update_host(actor: Actor, host_id: int, changes: dict[str, Any]) -> HostRecord:
