@@ -19,6 +19,9 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
+# Development, chosen explicitly: secrets are generated into instance/ on first
+# start and reused; every process listens on loopback only.
+run: export CONFERA_ENV ?= development
 run: install
 	$(CONFERA) db upgrade
 	PUBLIC_SCHEME=http PUBLIC_PORT=$(PORT) $(CONFERA) demo

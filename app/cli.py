@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import logging
 import os
@@ -171,9 +172,11 @@ Create a company and a host (paste into a shell):
     -d '{{"email": "{admin_email}", "password": "{admin_password}"}}' \\
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["auth_token"])'); \\
   COMPANY=$(curl -s $API/company/create -H "Authorization: Bearer $TOKEN" \\
+    -H 'Content-Type: application/json' \\
     -d '{{"subdomain": "joe", "name": "The Joe Company", "openid_provider": true}}' \\
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'); \\
   curl -s $API/host/create -H "Authorization: Bearer $TOKEN" \\
+    -H 'Content-Type: application/json' \\
     -d '{{"company_id": '$COMPANY', "name": "John Host", "email": "john@company.tld", "role": "HOST"}}'
 """  # noqa: E501
 
@@ -185,6 +188,9 @@ Create a company and a host (paste into a shell):
 def web_command(bind_host: str, port: int | None) -> None:
     """Serve the web application with gunicorn."""
     settings = _settings()
+    if settings.env == "development" and not is_loopback(bind_host):
+        raise click.ClickException(f"CONFERA_ENV=development serves loopback only, not "
+                                   f"{bind_host}: its secrets are generated, not given")
     os.execvp(sys.executable, [sys.executable, *gunicorn_args(settings, bind_host, port)])
 
 
@@ -237,6 +243,9 @@ def worker_command(once: bool) -> None:
 @click.option("--port", type=int, default=None, help="Default: PORT.")
 def dev_command(port: int | None) -> None:
     """Every process of the platform on this machine, until Ctrl-C."""
+    # Development unless chosen otherwise: secrets generated into the instance
+    # folder, every process on loopback. The children inherit the choice.
+    os.environ.setdefault("CONFERA_ENV", "development")
     settings = _settings()
     me = [sys.executable, "-m", "app.cli"]
     web_port = port or settings.port
@@ -288,6 +297,16 @@ def _echo_node(env: dict[str, str]) -> None:
     except NodeConfigError as exc:
         raise click.ClickException(f"media node: {exc}") from exc
     click.echo(f"Media node {node.public_url} (health: {node.control_url}/health)")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _settings() -> Settings:

@@ -8,7 +8,9 @@ the same ``environment_values``, so both read variables the same way.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,8 +18,6 @@ from typing import Any
 
 from app.environment import ConfigError, environment_values
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
-DEV_MEDIA_NODE_SECRET = "dev-only-media-node-secret"
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,10 +31,14 @@ def _default_instance() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    env: str = "development"  # CONFERA_ENV: development | production
+    # CONFERA_ENV: production (the default: every secret must be given),
+    # development or test (chosen explicitly: secrets missing from the
+    # environment are generated into the instance folder; development's
+    # servers bind loopback only).
+    env: str = "production"
     instance_path: str = field(default_factory=_default_instance)
     database_url: str = ""  # empty: SQLite under instance_path
-    secret_key: str = DEV_SECRET_KEY
+    secret_key: str = ""  # required in production; see ``env``
     storage_url: str = ""  # empty: file:// under instance_path
     s3_endpoint_url: str = ""
     smtp_url: str = ""  # empty: mail is written to the dev outbox folder
@@ -66,7 +70,13 @@ class Settings:
     argon2_memory_kib: int = 65536
     # Media nodes: the secret signing web <-> node HTTP, how often nodes beat,
     # when a silent node counts as dead, and the join tokens the web signs.
-    media_node_secret: str = DEV_MEDIA_NODE_SECRET
+    media_node_secret: str = ""  # required in production; see ``env``
+    # Host names the node API (/internal/...) answers on; tenants' host names
+    # never reach it. In a cluster: the web's internal service name.
+    node_api_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    # Where media nodes may be: host name patterns (*.media.internal) or CIDRs
+    # (10.0.0.0/8) that a heartbeat's URLs must match to be registered.
+    media_node_allowed_hosts: tuple[str, ...] = ("127.0.0.0/8", "::1", "localhost")
     media_node_heartbeat_seconds: float = 5.0
     media_node_dead_after_seconds: float = 15.0
     join_token_ttl_seconds: int = 120
@@ -86,10 +96,13 @@ class Settings:
     def checked(self) -> Settings:
         if self.env not in ("development", "production", "test"):
             raise ConfigError(f"CONFERA_ENV must be development, production or test: {self.env!r}")
-        if self.env == "production" and self.secret_key == DEV_SECRET_KEY:
-            raise ConfigError("SECRET_KEY must be set in production")
-        if self.env == "production" and self.media_node_secret == DEV_MEDIA_NODE_SECRET:
-            raise ConfigError("MEDIA_NODE_SECRET must be set in production")
+        missing = [name for name in SECRETS if not getattr(self, name)]
+        if missing and self.env == "production":
+            raise ConfigError(f"{missing[0].upper()} must be set in production "
+                              "(or choose CONFERA_ENV=development)")
+        if missing:
+            generated: dict[str, Any] = instance_secrets(Path(self.instance_path), missing)
+            return replace(self, **generated).checked()
         if len(self.media_node_secret) < 16:
             raise ConfigError("MEDIA_NODE_SECRET must be at least 16 characters")
         if self.media_node_dead_after_seconds <= self.media_node_heartbeat_seconds:
@@ -145,3 +158,30 @@ class Settings:
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or f"file://{Path(self.instance_path) / 'storage'}"
+
+
+# Secrets a server needs; outside production, generated once per instance folder.
+SECRETS = ("secret_key", "media_node_secret")
+SECRETS_FILE = "secrets.json"
+
+
+def instance_secrets(instance_path: Path, names: list[str]) -> dict[str, str]:
+    """The development secrets ``names`` kept in ``<instance>/secrets.json``,
+    generated (random, 256 bits) the first time and reused after: no process
+    ever runs on a secret written in the code, and a restart keeps sessions,
+    encrypted PINs and node links working."""
+    path = instance_path / SECRETS_FILE
+    kept: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if any(name not in kept for name in names):
+        kept = {**{name: secrets.token_urlsafe(32) for name in SECRETS}, **kept}
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_suffix(f".{os.getpid()}.tmp")
+        fresh.write_text(json.dumps(kept))
+        fresh.chmod(0o600)
+        try:
+            os.link(fresh, path)  # the first process to write wins; the others read it
+        except FileExistsError:
+            kept = json.loads(path.read_text())
+        finally:
+            fresh.unlink()
+    return {name: kept[name] for name in names}

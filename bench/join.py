@@ -124,7 +124,10 @@ def run(joins: int) -> dict[str, list[float]]:
             env = {**os.environ, "DATABASE_URL": db_url, "CONFERA_ENV": "test",
                    "SECRET_KEY": secrets.token_urlsafe(32),
                    "CONFERA_INSTANCE_PATH": str(tmp / "instance"), "PUBLIC_SCHEME": "http",
-                   "PUBLIC_PORT": str(port), "MEDIA_NODE_SECRET": secrets.token_urlsafe(24)}
+                   "PUBLIC_PORT": str(port), "MEDIA_NODE_SECRET": secrets.token_urlsafe(24),
+                   # The node reaches the web, and is reached, on the veth address.
+                   "NODE_API_HOSTS": ns.host_address,
+                   "MEDIA_NODE_ALLOWED_HOSTS": ns.host_address}
             url = room_url(env, db_url, port)
             log = (tmp / "servers.log").open("wb")
             processes.append(subprocess.Popen(

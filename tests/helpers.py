@@ -32,6 +32,9 @@ def settings_env(settings: object, **extra: str) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,  # type: ignore[attr-defined]
         "CONFERA_INSTANCE_PATH": settings.instance_path,  # type: ignore[attr-defined]
         "SECRET_KEY": settings.secret_key,  # type: ignore[attr-defined]
+        "MEDIA_NODE_SECRET": settings.media_node_secret,  # type: ignore[attr-defined]
+        "MEDIA_NODE_ALLOWED_HOSTS": ",".join(
+            settings.media_node_allowed_hosts),  # type: ignore[attr-defined]
     })
     env.update(extra)
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from collections.abc import Mapping
@@ -15,8 +16,21 @@ class NodeConfigError(Exception):
     pass
 
 
+MIN_SECRET_LENGTH = 16
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class NodeSettings:
+    env: str = "production"  # CONFERA_ENV: development listens on loopback only
     node_id: str = ""  # SFU_NODE_ID; default <hostname>-<port>
     listen_host: str = "127.0.0.1"  # SFU_LISTEN_HOST: signalling and control HTTP
     port: int = 7880  # SFU_PORT
@@ -40,7 +54,8 @@ class NodeSettings:
         """Defaults overridden by the environment (``SFU_<FIELD>``, and WEB_URL and
         MEDIA_NODE_SECRET as the web names them), then by ``overrides``; checked.
         Values are read as the web reads its own (app/config.py)."""
-        names = {"web_url": "WEB_URL", "media_node_secret": "MEDIA_NODE_SECRET"}
+        names = {"env": "CONFERA_ENV", "web_url": "WEB_URL",
+                 "media_node_secret": "MEDIA_NODE_SECRET"}
         try:
             values = environment_values(cls, os.environ if environ is None else environ,
                                         lambda name: names.get(name, "SFU_" + name.upper()))
@@ -55,8 +70,12 @@ class NodeSettings:
         control = self.control_url or f"http://{self.listen_host}:{self.port}"
         done = replace(self, node_id=node_id, public_url=public.rstrip("/"),
                        control_url=control.rstrip("/"), web_url=self.web_url.rstrip("/"))
-        if done.web_url and not done.media_node_secret:
-            raise NodeConfigError("MEDIA_NODE_SECRET is required with WEB_URL")
+        if done.web_url and len(done.media_node_secret) < MIN_SECRET_LENGTH:
+            raise NodeConfigError("MEDIA_NODE_SECRET (at least 16 characters) is required "
+                                  "with WEB_URL")
+        if done.env == "development" and not _loopback(done.listen_host):
+            raise NodeConfigError(f"CONFERA_ENV=development listens on loopback only, not "
+                                  f"SFU_LISTEN_HOST={done.listen_host}")
         if not done.web_url and not done.join_token_public_key:
             raise NodeConfigError("a standalone node (no WEB_URL) needs "
                                   "SFU_JOIN_TOKEN_PUBLIC_KEY")

@@ -41,7 +41,8 @@ def test_a_configured_key_replaces_the_derived_one():
 def test_a_configured_key_on_one_line_is_accepted():
     configured = pem(ec.SECP256R1())
     settings = Settings.from_env(environ={
-        "SECRET_KEY": SECRET, "JOIN_TOKEN_PRIVATE_KEY": configured.replace("\n", "\\n")})
+        "SECRET_KEY": SECRET, "MEDIA_NODE_SECRET": SECRET,
+        "JOIN_TOKEN_PRIVATE_KEY": configured.replace("\n", "\\n")})
     assert settings.join_token_private_key == configured
 
 
@@ -51,4 +52,5 @@ def test_a_configured_key_on_one_line_is_accepted():
 ])
 def test_a_bad_configured_key_stops_the_start(key, message):
     with pytest.raises(ConfigError, match=message):
-        Settings.from_env(environ={"SECRET_KEY": SECRET, "JOIN_TOKEN_PRIVATE_KEY": key})
+        Settings.from_env(environ={"SECRET_KEY": SECRET, "MEDIA_NODE_SECRET": SECRET,
+                                   "JOIN_TOKEN_PRIVATE_KEY": key})

@@ -3,19 +3,27 @@ session goes."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from app.core.db import utcnow
-from app.errors import ServiceUnavailable
+from app.errors import Forbidden, ServiceUnavailable
 from app.extensions import db, settings
 from app.modules.media_nodes.models import MediaNode
 from app.protocol.node_api import Heartbeat
 
 
 def record_heartbeat(heartbeat: Heartbeat) -> MediaNode:
-    """Create or update the node that sent ``heartbeat``."""
+    """Create or update the node that sent ``heartbeat``; Forbidden when its
+    URLs are outside MEDIA_NODE_ALLOWED_HOSTS (a node there would be handed
+    meetings and moderators' commands)."""
+    for url in (heartbeat.url, heartbeat.control_url):
+        if not node_host_allowed(urlsplit(url).hostname or ""):
+            raise Forbidden(f"Media nodes may not be at {url!r} (MEDIA_NODE_ALLOWED_HOSTS)")
     node = db.session.execute(
         sa.select(MediaNode).where(MediaNode.node_id == heartbeat.node_id).with_for_update()
     ).scalar()
@@ -60,3 +68,24 @@ def least_loaded_node(now: datetime | None = None) -> MediaNode:
 def _live_since(now: datetime | None) -> datetime:
     seconds = settings().media_node_dead_after_seconds
     return (now or utcnow()) - timedelta(seconds=seconds)
+
+
+def node_host_allowed(host: str) -> bool:
+    """Whether ``host`` (a name or an address) matches MEDIA_NODE_ALLOWED_HOSTS:
+    a CIDR holds the address, or a pattern (``*`` wildcards) matches the name."""
+    host = host.lower()
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = \
+            ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for allowed in settings().media_node_allowed_hosts:
+        try:
+            network = ipaddress.ip_network(allowed, strict=False)
+        except ValueError:
+            if address is None and fnmatchcase(host, allowed.lower()):
+                return True
+            continue
+        if address is not None and address.version == network.version and address in network:
+            return True
+    return False

@@ -22,7 +22,7 @@ def ticket(client, beat, make_reseller, make_company, make_host) -> dict:
     answer = client.post(f"/api/v1/rooms/{host['access_code']}/join",
                          json={"display_name": "Ann"}, headers={"Host": company["host_name"]})
     assert answer.status_code == 200, answer.json
-    return dict(answer.json)
+    return {**answer.json, "host_name": company["host_name"]}
 
 
 def events_body(ticket: dict, *kinds: node_api.EventKind, at: float) -> bytes:
@@ -40,15 +40,20 @@ def participant_times(app, ticket: dict) -> tuple[datetime | None, datetime | No
         return row.joined_at, row.left_at
 
 
-def test_signed_events_record_when_a_participant_joined_and_left_on_any_host_name(
-    app, client, settings, ticket
-):
+def test_signed_events_record_when_a_participant_joined_and_left(app, client, settings,
+                                                                 ticket, snapshot):
     at = time.time()
     body = events_body(ticket, node_api.EventKind.JOINED, node_api.EventKind.TALKING,
                        node_api.EventKind.LEFT, at=at)
+    headers = node_api.signed_headers(settings.media_node_secret, body)
+    before = snapshot()
+    # Only on the web's internal names (NODE_API_HOSTS), never a tenant's.
+    elsewhere = client.post(node_api.EVENTS_PATH, data=body,
+                            headers={**headers, "Host": ticket["host_name"]})
+    assert elsewhere.status_code == 404
+    assert snapshot() == before
     answer = client.post(node_api.EVENTS_PATH, data=body,
-                         headers={**node_api.signed_headers(settings.media_node_secret, body),
-                                  "Host": "any-name.example"})
+                         headers={**headers, "Host": "127.0.0.1:5000"})
     assert answer.status_code == 200, answer.json
     node_api.verify_signed(settings.media_node_secret, answer.data, answer.headers)
     assert answer.json == {"type": "control_result", "ok": True, "detail": ""}
@@ -74,7 +79,7 @@ def test_badly_signed_events_are_401_and_change_nothing(client, settings, ticket
 
 
 def test_a_heartbeat_sent_to_the_events_path_is_400(client, settings, snapshot):
-    body = node_api.Heartbeat(node_id="n", url="ws://n", control_url="http://n",
+    body = node_api.Heartbeat(node_id="n", url="ws://n.test", control_url="http://n.test",
                               started_at=time.time(), load=node_api.NodeLoad()).to_json().encode()
     before = snapshot()
     answer = client.post(node_api.EVENTS_PATH, data=body,

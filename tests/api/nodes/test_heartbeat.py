@@ -47,7 +47,7 @@ def signed(settings, body: bytes, **changes) -> dict[str, str]:
 @pytest.mark.parametrize("case", ["missing", "wrong secret", "stale", "altered body"])
 def test_a_badly_signed_heartbeat_is_refused_and_changes_nothing(app, client, settings,
                                                                   snapshot, case):
-    heartbeat = node_api.Heartbeat(node_id="node-x", url="ws://x", control_url="http://x",
+    heartbeat = node_api.Heartbeat(node_id="node-x", url="ws://x.test", control_url="http://x.test",
                                    started_at=time.time(), load=node_api.NodeLoad())
     body = heartbeat.to_json().encode()
     headers = {

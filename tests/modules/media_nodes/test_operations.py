@@ -118,7 +118,7 @@ def test_a_session_of_another_tenant_is_not_placed(tenants):
 def test_dead_after_is_measured_from_the_webs_clock(ctx):
     """A node's own clock (started_at) never decides whether it is alive."""
     node = record_heartbeat(Heartbeat(
-        node_id="skewed", url="ws://s", control_url="http://s",
+        node_id="skewed", url="ws://s.test", control_url="http://s.test",
         started_at=time.time() - 86400 * 365, load=NodeLoad()))
     assert abs((node.last_heartbeat_at - utcnow()).total_seconds()) < 5
     assert is_live(node)

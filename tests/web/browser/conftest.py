@@ -72,6 +72,9 @@ def platform(request: pytest.FixtureRequest, settings, netns: Netns) -> Iterator
     web_url = f"http://{netns.host_address}:{port}"
     env = settings_env(settings, PUBLIC_SCHEME="http", PUBLIC_PORT=str(port),
                        MEDIA_NODE_HEARTBEAT_SECONDS="1",
+                       # The nodes reach the web, and are reached, on the veth address.
+                       NODE_API_HOSTS=netns.host_address,
+                       MEDIA_NODE_ALLOWED_HOSTS=netns.host_address,
                        **getattr(request.module, "WEB_ENV", {}))
     web = confera("web", "--host", netns.host_address, "--port", str(port), env=env)
     running = Platform(port, netns.host_address, settings.media_node_secret)
