@@ -15,6 +15,9 @@ class AppError(Exception):
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
         self.errors = errors or {}
+        # HTTP headers the answer carries in every dialect (Allow on a 405,
+        # Retry-After on a 429); the renderers add them.
+        self.headers: dict[str, str] = {}
 
 
 class BadRequest(AppError):

@@ -12,6 +12,7 @@ from app.config import Settings
 from app.core.db import configure_sqlite, ping_idle_connections
 from app.core.error_rendering import register_fallback_renderer
 from app.core.identity_cache import init_identity_cache
+from app.core.security_headers import add_security_headers
 from app.extensions import SETTINGS_KEY, db, limiter
 from app.web.sessions import CookieSessions
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.session_interface = CookieSessions()
+    app.after_request(add_security_headers)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their fields' order
     _init_extensions(app)
     _register_blueprints(app)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, make_response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -52,7 +52,9 @@ def register_fallback_renderer(app: Flask, render: Render) -> None:
 def _register(target: Blueprint | Flask, render: Render) -> None:
     def answer(error: AppError) -> ResponseReturnValue:
         db.session.rollback()
-        return render(error)
+        response = make_response(render(error))
+        response.headers.update(error.headers)
+        return response
 
     def integrity_error(error: IntegrityError) -> ResponseReturnValue:
         # A uniqueness race the operation's own check could not see.
@@ -66,6 +68,9 @@ def _register(target: Blueprint | Flask, render: Render) -> None:
             return answer(RateLimited(f"Too many requests: at most {error.description}"))
         wrapped = AppError(error.name)
         wrapped.status = error.code or 500
+        # What the client needs to act on it, e.g. a 405's Allow.
+        wrapped.headers = {name: value for name, value in error.get_headers()
+                           if name.lower() != "content-type"}
         return answer(wrapped)
 
     def unexpected(error: Exception) -> ResponseReturnValue:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from flask import Response, make_response, render_template, request
 
 from app.core.inputs import path_code
+from app.core.security_headers import page_policy
 from app.extensions import settings
 from app.modules.hosts.operations import NO_ROOM, host_by_access_code
 from app.modules.meetings.operations import find_personal_room
@@ -26,11 +27,11 @@ def meeting_page(access_code: str) -> Response:
               "reconnect_seconds": reconnect_seconds,
               "embed_origins": list(tenant.embed_origins), **asdict(page)}
     response = make_response(render_template("web/meeting.html", config=config, page=page))
-    response.headers["Content-Security-Policy"] = frame_ancestors(tenant)
+    response.headers["Content-Security-Policy"] = page_policy(frame_ancestors(tenant))
     return response
 
 
 def frame_ancestors(company: Tenant) -> str:
     """Who may show the page in a frame: the platform itself and the company's
-    allowed embed origins, nobody else (CSP frame-ancestors)."""
-    return "frame-ancestors " + " ".join(["'self'", *company.embed_origins])
+    allowed embed origins, nobody else (CSP frame-ancestors' sources)."""
+    return " ".join(["'self'", *company.embed_origins])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.core.security_headers import PAGE_POLICY
 from app.extensions import db
 from app.modules.tenants.models import Company
 
@@ -17,7 +18,7 @@ def test_only_the_platform_and_the_companys_embed_origins_may_frame_the_room(
 
     page = client.get(url, headers=headers)
     assert page.status_code == 200
-    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert page.headers["Content-Security-Policy"] == f"{PAGE_POLICY}; frame-ancestors 'self'"
 
     with app.app_context():
         db.session.execute(sa.update(Company).where(Company.id == company["id"]).values(
@@ -25,7 +26,7 @@ def test_only_the_platform_and_the_companys_embed_origins_may_frame_the_room(
         db.session.commit()
     page = client.get(url, headers=headers)
     assert page.headers["Content-Security-Policy"] == \
-        "frame-ancestors 'self' https://shop.example https://www.shop.example"
+        f"{PAGE_POLICY}; frame-ancestors 'self' https://shop.example https://www.shop.example"
     assert b'"embed_origins": ["https://shop.example", "https://www.shop.example"]' in page.data
 
 

@@ -20,6 +20,8 @@ from app.modules.tenants.operations import company_url
 
 # Writing last_used_at on every call would turn every read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+# The set-password page; a link is this path with the token as its fragment.
+PASSWORD_PAGE = "/password/set"
 
 
 def authenticate(tenant: Tenant, email: str, password: str) -> str:
@@ -79,13 +81,17 @@ def revoke_host_tokens(host: Host) -> None:
 
 
 def create_password_link(tenant: Tenant, host: Host) -> str:
-    """A one-time link, on the host's company host name, to set a password."""
+    """A one-time link, on the host's company host name, to set a password.
+
+    The token is the link's fragment (``/password/set#<token>``): browsers
+    never send a fragment, so the token is in no request line and no access
+    log; the page's own script puts it into the form, which POSTs it."""
     token = new_token()
     ttl = timedelta(hours=settings().password_link_ttl_hours)
     db.session.add(PasswordLink(host=host, token_hash=token_digest(token),
                                 expires_at=utcnow() + ttl))
     db.session.flush()
-    return company_url(tenant, f"/password/set/{token}")
+    return company_url(tenant, f"{PASSWORD_PAGE}#{token}")
 
 
 def usable_password_link(tenant: Tenant, token: str) -> PasswordLink:
@@ -115,6 +121,13 @@ def set_password_with_link(tenant: Tenant, token: str, password: str) -> Host:
 
 
 def set_password(host: Host, password: str) -> None:
+    """The host's new password, however it is set: its API tokens are
+    revoked and every link it still had to set one is spent."""
     host.password_hash = hash_password(password)
     revoke_host_tokens(host)
+    db.session.execute(
+        sa.update(PasswordLink).where(PasswordLink.host_id == host.id,
+                                      PasswordLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
     db.session.flush()

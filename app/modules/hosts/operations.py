@@ -42,7 +42,7 @@ _MADE_HERE = frozenset({"company_id", "password", "no_welcome_email", "access_co
 @dataclass(frozen=True)
 class CreatedHost:
     host: HostRecord
-    password_creation_link: str
+    password_creation_link: str | None  # None: nobody needed one
 
 
 def create_host(actor: Actor, data: dict[str, Any]) -> CreatedHost:
@@ -68,7 +68,10 @@ def add_host(tenant: Tenant, data: dict[str, Any]) -> CreatedHost:
     _check_unique(host)
     db.session.add(host)
     db.session.flush()
-    link = create_password_link(tenant, host)
+    # A link only for someone who will use it: the welcome mail, or the
+    # caller of a host that has no password yet.
+    needs_link = not (data.get("password") and data.get("no_welcome_email"))
+    link = create_password_link(tenant, host) if needs_link else None
     url = company_url(tenant, host.meeting_path)
     if not data.get("no_welcome_email"):
         queue_mail(tenant, host.email, "welcome", host=host, password_link=link,

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from app.extensions import db
 from app.modules.access import HostRole
+from app.modules.hosts.models import PasswordLink
 from tests.helpers import DEFAULT_PASSWORD
 
 DOC_REQUEST = {  # the VivoMeetings document's host/create example
@@ -49,8 +52,8 @@ def test_host_create_answers_exactly_as_the_document_shows(api, tenant):
     assert body["role"] == "HOST" and body["openid_sub"] == "23081912eca"
     assert body["access_code"] == {"number": "1234567"}
     assert body["moderator_pin"] == {"number": "9876543"}
-    assert body["password_creation_link"].startswith(
-        f"https://company.{tenant['reseller']['domain']}/password/set/")
+    # A password was given and no welcome mail goes out: nobody needs a link.
+    assert body["password_creation_link"] is None
     assert len(body["login_token_public_key"]) == 64
     assert body["subscription_ids"] == [102, 104]
 
@@ -64,6 +67,29 @@ def test_host_create_generates_what_is_omitted(api, tenant):
     assert body["moderator_pin"]["number"].isdigit()
     assert body["meeting_url"].endswith("/conf/call/" + body["access_code"]["number"])
     assert body["subscription_ids"] == [] and body["openid_sub"] is None
+
+
+@pytest.mark.parametrize(("password", "no_welcome_email", "link"), [
+    ("SoSecret5!", True, False),  # nobody would use it: no link exists at all
+    ("SoSecret5!", False, True),  # the welcome mail offers it
+    (None, True, True),  # the only way in: the caller hands it on
+    (None, False, True),
+])
+def test_a_password_link_is_made_only_when_someone_needs_it(
+        app, api, tenant, password, no_welcome_email, link):
+    token, host_name = tenant["tokens"][HostRole.COMPANY_ADMIN]
+    body = {"password": password} if password else {}
+    answer = api("host/create", host_name, token, company_id=tenant["company"]["id"],
+                 name="Ann", email="ann@company.tld", no_welcome_email=no_welcome_email, **body)
+    assert answer.status_code == 200, answer.json
+    made = answer.json["password_creation_link"]
+    assert (made is not None) is link
+    if link:
+        assert made.startswith(f"https://company.{tenant['reseller']['domain']}/password/set#")
+    with app.app_context():
+        rows = db.session.execute(sa.select(PasswordLink).where(
+            PasswordLink.host_id == answer.json["host_id"])).scalars().all()
+    assert len(rows) == (1 if link else 0)
 
 
 def test_password_given_at_create_lets_the_host_authenticate(api, tenant):
