@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import aiohttp
 from aiortc import (
     MediaStreamTrack,
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
     RTCRtpTransceiver,
@@ -33,7 +34,10 @@ class NodeClient:
         self.video_codec = video_codec  # e.g. "H264": publish with that codec only
         self.token = token
         self.publish = dict(publish or {})
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # The node bundles every m-line on one transport (docs/signalling.md):
+        # with aiortc's default policy a later camera slot would get no media.
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[],
+                                                     bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.messages: list[Message] = []
         self.tracks: dict[str, sig.TrackInfo] = {}  # mid -> what it carries
         self.remote: dict[str, MediaStreamTrack] = {}  # mid -> incoming track

@@ -121,7 +121,8 @@ def test_a_moderator_mute_reaches_everyone(node, grant):
         await speaker.connect()
         listener = await joined(*grant(session, role=Role.VIEWER))
         try:
-            await listener.wait_for(sig.TrackPublished)
+            # The track may be published before or after the listener joins.
+            await listener.wait_track("speaker", sig.Source.MICROPHONE)
             answer = await control(node, node_api.MuteParticipant(session_id=session,
                                                                   participant_id="speaker"))
             assert answer.status_code == 200

@@ -10,12 +10,12 @@ from app.errors import ServiceUnavailable
 from app.extensions import settings
 from app.modules.media_nodes.models import MediaNode
 from app.protocol import node_api
-from app.protocol.messages import Message, ProtocolError, parse_as
+from app.protocol.messages import ProtocolError, parse_as
 
 TIMEOUT_SECONDS = 5
 
 
-def send_control(node: MediaNode, command: Message) -> node_api.ControlResult:
+def send_control(node: MediaNode, command: node_api.ControlCommand) -> node_api.ControlResult:
     """What ``node`` answered to ``command`` (ok False when it has no such
     session or participant); ServiceUnavailable when it cannot be reached."""
     secret = settings().media_node_secret

@@ -21,7 +21,6 @@ from app.modules.meetings.operations import grant_of
 from app.modules.tenants.models import Tenant
 from app.protocol import node_api
 from app.protocol.join_token import LEEWAY_SECONDS, JoinGrant, Permission
-from app.protocol.messages import Message
 from app.protocol.signalling import MuteMode
 
 # An expired join token still names its holder, but proves a moderator only
@@ -145,7 +144,7 @@ def _node_of(session: MeetingSession) -> MediaNode:
     return session.media_node
 
 
-def _send(session: MeetingSession, command: Message) -> None:
+def _send(session: MeetingSession, command: node_api.ControlCommand) -> None:
     """Have the session's node carry out ``command``; 404 when it has no such
     participant (or the command does not apply there now)."""
     if not send_control(_node_of(session), command).ok:
