@@ -95,3 +95,40 @@ def test_moderator_pins_written_before_encryption_are_encrypted_and_come_back(
         migrations.downgrade("7e1b9c3a5d20")
         assert raw_pin() == "4321"
         db.engine.dispose()
+
+
+def test_stored_embed_origins_are_made_strict_or_dropped(empty_database, settings: Settings,
+                                                          caplog):
+    """Issue S, item 4: values stored before origins were checked strictly."""
+    import json
+    import logging
+
+    app = create_app(settings.with_(database_url=empty_database))
+    stored = ["https://x.test; script-src 'none'", "https://*", "https://Shop.Example:443/",
+              "https://bücher.example", "https://x\u0001y.test", "https://shop.example",
+              "http://ok.example:8080"]
+    with app.app_context():
+        migrations.upgrade("5d2e8a4f7b31")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO resellers (id, name, domain, branding, created_at) "
+                "VALUES (1, 'R', 'r.example', '{}', '2026-12-01 10:00:00+00:00')"))
+            for company_id, origins in ((1, stored), (2, ["https://fine.example"])):
+                conn.execute(sa.text(
+                    "INSERT INTO companies (id, reseller_id, subdomain, name, openid_provider, "
+                    "embed_origins, branding, meeting_defaults, is_admin_company, active, "
+                    "created_at) VALUES (:id, 1, :sub, 'C', false, :origins, '{}', '{}', "
+                    "false, true, '2026-12-01 10:00:00+00:00')"),
+                    {"id": company_id, "sub": f"c{company_id}", "origins": json.dumps(origins)})
+        with caplog.at_level(logging.WARNING, logger="alembic.runtime.migration"):
+            migrations.upgrade("8d5e728de975")
+        with db.engine.connect() as conn:
+            rows = dict(conn.execute(sa.text("SELECT id, embed_origins FROM companies")).all())
+        origins = {key: json.loads(value) if isinstance(value, str) else value
+                   for key, value in rows.items()}
+        assert origins == {1: ["https://shop.example", "https://xn--bcher-kva.example",
+                               "http://ok.example:8080"],
+                           2: ["https://fine.example"]}
+        logged = caplog.text
+        assert "script-src" in logged and "dropped" in logged and "company 2" not in logged
+        db.engine.dispose()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 
 from flask import Response, make_response, render_template, request
 
 from app.core.inputs import path_code
+from app.core.schemas import normalize_origin
 from app.core.security_headers import page_policy
 from app.extensions import settings
 from app.modules.hosts.operations import NO_ROOM, host_by_access_code
@@ -15,6 +17,8 @@ from app.modules.settings.operations import page_settings
 from app.modules.tenants.models import Tenant
 from app.web import bp
 from app.web.tenant import page_tenant
+
+log = logging.getLogger(__name__)
 
 
 @bp.get("/conf/call/<access_code>")
@@ -25,7 +29,7 @@ def meeting_page(access_code: str) -> Response:
     reconnect_seconds = settings().meeting_reconnect_seconds
     config = {"access_code": access_code, "host_name": host.name,
               "reconnect_seconds": reconnect_seconds,
-              "embed_origins": list(tenant.embed_origins), **asdict(page)}
+              "embed_origins": embed_origins(tenant), **asdict(page)}
     response = make_response(render_template("web/meeting.html", config=config, page=page))
     response.headers["Content-Security-Policy"] = page_policy(frame_ancestors(tenant))
     return response
@@ -34,4 +38,21 @@ def meeting_page(access_code: str) -> Response:
 def frame_ancestors(company: Tenant) -> str:
     """Who may show the page in a frame: the platform itself and the company's
     allowed embed origins, nobody else (CSP frame-ancestors' sources)."""
-    return " ".join(["'self'", *company.embed_origins])
+    return " ".join(["'self'", *embed_origins(company)])
+
+
+def embed_origins(company: Tenant) -> list[str]:
+    """The company's embed origins, each checked again as it goes into a
+    header: a value stored before origins were checked, or by hand, is left
+    out (and logged), never copied into the page's policy or config."""
+    kept: list[str] = []
+    for origin in company.embed_origins:
+        try:
+            normalized = normalize_origin(origin)
+        except ValueError:
+            log.warning("company %s: embed origin %r is no origin; left out", company.id,
+                        origin)
+            continue
+        if normalized not in kept:
+            kept.append(normalized)
+    return kept

@@ -95,7 +95,7 @@ def create_company(actor: Actor, data: dict[str, Any]) -> Tenant:
     company = Company(
         reseller_id=actor.reseller_id, subdomain=data["subdomain"], name=data["name"],
         openid_provider=data["openid_provider"], custom_domain=data.get("custom_domain"),
-        embed_origins=[normalize_origin(o) for o in data.get("embed_origins", [])],
+        embed_origins=_origins(data.get("embed_origins", [])),
         branding=data.get("branding", {}),
         meeting_defaults=data.get("meeting_defaults", {}),
     )
@@ -125,7 +125,7 @@ def update_company(actor: Actor, company_id: int, changes: dict[str, Any]) -> Te
         denied = ", ".join(sorted(set(changes) - COMPANY_ADMIN_FIELDS))
         raise Forbidden(f"Only the reseller may change: {denied}")
     if "embed_origins" in changes:
-        changes["embed_origins"] = [normalize_origin(o) for o in changes["embed_origins"]]
+        changes["embed_origins"] = _origins(changes["embed_origins"])
     for key, value in changes.items():
         setattr(company, key, value)
     if {"subdomain", "custom_domain"} & set(changes):
@@ -142,6 +142,11 @@ def deactivate_company(actor: Actor, company_id: int) -> None:
         raise Conflict("The reseller's admin company cannot be deleted")
     company.active = False
     db.session.flush()
+
+
+def _origins(origins: list[str]) -> list[str]:
+    """Validated origins in their ASCII form, each once, in the order given."""
+    return list(dict.fromkeys(normalize_origin(origin) for origin in origins))
 
 
 def _check_names_free(company: Company) -> None:
