@@ -111,6 +111,8 @@ class Catalogue:
             data = json.loads(text)
         except ValueError as exc:
             raise ProtocolError("not JSON") from exc
+        except RecursionError as exc:  # nesting deeper than the parser's stack
+            raise ProtocolError("nested too deep") from exc
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             raise ProtocolError("a message is a JSON object with a string 'type'")
         cls = self._by_type.get(data["type"])

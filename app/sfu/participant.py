@@ -13,6 +13,7 @@ from aiohttp import WSMsgType, web
 from aiortc import (
     RTCBundlePolicy,
     RTCConfiguration,
+    RTCIceCandidate,
     RTCIceServer,
     RTCPeerConnection,
     RTCRtpTransceiver,
@@ -241,13 +242,13 @@ class Participant:
         text = message.candidate.removeprefix("candidate:")
         if not text:
             return  # end of candidates
-        try:
-            candidate = candidate_from_sdp(text)
-        except (ValueError, IndexError) as exc:
-            raise ProtocolError(f"bad candidate: {exc}") from exc
+        candidate = _parsed_candidate(text)
         candidate.sdpMid = message.sdp_mid
         candidate.sdpMLineIndex = message.sdp_mline_index
-        await self.pc.addIceCandidate(candidate)
+        try:
+            await self.pc.addIceCandidate(candidate)
+        except ValueError as exc:  # e.g. neither sdp_mid nor sdp_mline_index
+            raise ProtocolError(f"bad candidate: {exc}") from exc
 
     async def _on_publish(self, source: sig.Source) -> None:
         if not self.may(PUBLISH_PERMISSION[source]):
@@ -370,3 +371,23 @@ class Participant:
                 line = " ".join(parts)
             lines.append(line)
         return "\r\n".join(lines)
+
+
+_CANDIDATE_TYPES = frozenset({"host", "srflx", "prflx", "relay"})
+
+
+def _parsed_candidate(text: str) -> RTCIceCandidate:
+    """The candidate in an SDP ``candidate:`` value, checked field by field
+    first: aiortc's parser asserts its length (an AssertionError, or nothing
+    at all under ``python -O``) and trusts the rest."""
+    bits = text.split()
+    try:
+        valid = (len(bits) >= 8 and 1 <= int(bits[1]) <= 256
+                 and bits[2].lower() in ("udp", "tcp") and 0 <= int(bits[3]) < 2**32
+                 and 0 <= int(bits[5]) <= 65535 and bits[6] == "typ"
+                 and bits[7] in _CANDIDATE_TYPES)
+        if valid:
+            return candidate_from_sdp(text)
+    except ValueError:
+        pass
+    raise ProtocolError(f"bad candidate: {text[:100]!r}")

@@ -52,7 +52,8 @@ def test_a_bad_join_token_is_refused_before_any_media(node, grant, case, expecte
 
 
 @pytest.mark.parametrize("first", ['{"type":"ping"}', "not json", '{"type":"join"}',
-                                   '{"type":"join","token":5}'])
+                                   '{"type":"join","token":5}',
+                                   "[" * 5000 + "]" * 5000])  # deeper than the parser
 def test_anything_but_a_join_first_is_a_protocol_error(node, grant, first):
     url, _ = grant(new_session())
     code, _ = run(closed_with(url, "", first=first))
@@ -168,3 +169,27 @@ def test_a_full_node_refuses_newcomers_and_keeps_no_room_for_them(keys):
         run(scenario())
     finally:
         full.stop()
+
+
+@pytest.mark.parametrize("candidate", [
+    "candidate:1 1 UDP",  # aiortc's parser asserted its length
+    "candidate:x y z w v u t s", "candidate:1 1 UDP 1 1.2.3.4 99999 typ host",
+    "candidate:1 1 UDP 1 1.2.3.4 9 typo host", "candidate:1 0 UDP 1 1.2.3.4 9 typ host",
+])
+def test_a_malformed_candidate_is_a_protocol_error_and_the_node_goes_on(node, grant, candidate):
+    async def scenario() -> None:
+        session = new_session()
+        client = NodeClient(*grant(session))
+        await client.connect()
+        await client.wait_for(sig.Joined)
+        await client.wait_negotiated()
+        await client.send(sig.Candidate(candidate=candidate, sdp_mid="0"))
+        assert await client.wait_closed() == CLOSE.PROTOCOL_ERROR
+        error = client.seen(sig.Error)[0]
+        assert error.code == "bad_request" and "bad candidate" in error.message
+        again = NodeClient(*grant(session))  # the node took no harm
+        await again.connect()
+        await again.wait_for(sig.Joined)
+        await asyncio.gather(client.close(), again.close())
+
+    run(scenario())
