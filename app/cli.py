@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import json
 import logging
 import os
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from app.config import ConfigError, Settings
+from app.environment import is_loopback
 
 # Each command imports what it runs inside its own function: `confera sfu`
 # (one media process per core) must not load Flask, SQLAlchemy or the domain.
@@ -297,16 +297,6 @@ def _echo_node(env: dict[str, str]) -> None:
     except NodeConfigError as exc:
         raise click.ClickException(f"media node: {exc}") from exc
     click.echo(f"Media node {node.public_url} (health: {node.control_url}/health)")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (an address or ``localhost``) is this machine only."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _settings() -> Settings:

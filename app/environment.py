@@ -5,6 +5,7 @@ library only: a media process imports it."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any
@@ -49,3 +50,14 @@ def _coerce(name: str, raw: str, type_name: str) -> Any:
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine only:
+    where a development server, on generated secrets, may listen."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

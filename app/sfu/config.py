@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.environment import ConfigError, environment_values
+from app.environment import ConfigError, environment_values, is_loopback
 
 
 class NodeConfigError(Exception):
@@ -19,13 +18,6 @@ class NodeConfigError(Exception):
 MIN_SECRET_LENGTH = 16
 
 
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,7 @@ class NodeSettings:
         if done.web_url and len(done.media_node_secret) < MIN_SECRET_LENGTH:
             raise NodeConfigError("MEDIA_NODE_SECRET (at least 16 characters) is required "
                                   "with WEB_URL")
-        if done.env == "development" and not _loopback(done.listen_host):
+        if done.env == "development" and not is_loopback(done.listen_host):
             raise NodeConfigError(f"CONFERA_ENV=development listens on loopback only, not "
                                   f"SFU_LISTEN_HOST={done.listen_host}")
         if not done.web_url and not done.join_token_public_key:
