@@ -43,7 +43,12 @@ class Settings:
     s3_endpoint_url: str = ""
     smtp_url: str = ""  # empty: mail is written to the dev outbox folder
     mail_from: str = ""  # empty: no-reply@<reseller domain>
-    redis_url: str = ""  # empty: rate limits kept in memory per process
+    # Rate-limit counters shared by every web process; empty: in the database
+    # (app/core/rate_limit_storage.py), or in memory for a single dev process.
+    redis_url: str = ""
+    # CIDRs of the proxies in front of the web whose X-Forwarded-For is
+    # believed (app/core/proxies.py); empty: the peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
     public_scheme: str = "https"
     public_port: int = 0  # 0: the scheme's default port, left out of URLs
     port: int = 5000
@@ -64,6 +69,12 @@ class Settings:
     ratelimit_authenticate: str = "20 per minute"
     ratelimit_password_pages: str = "20 per minute"
     ratelimit_meeting_pin: str = "10 per minute"  # wrong PINs per address and room
+    ratelimit_meeting_pin_room: str = "100 per hour"  # wrong PINs per room, all addresses
+    ratelimit_not_found: str = "30 per minute"  # room addresses that name no room, per address
+    # Wrong passwords per account: this many are free, then each makes the
+    # next attempt wait twice as long (1 s, 2 s, ...) up to the longest.
+    login_backoff_after: int = 5
+    login_backoff_max_seconds: int = 900
     api_max_body_bytes: int = 64 * 1024
     # argon2id cost (argon2-cffi's RFC 9106 low-memory defaults); tests lower it.
     argon2_time_cost: int = 3
@@ -119,6 +130,7 @@ class Settings:
         for url in self.ice_servers:
             if not url.startswith(("stun:", "turn:", "turns:")):
                 raise ConfigError(f"ICE_SERVERS: not a stun:/turn: URL: {url!r}")
+        self._check_rate_limits()
         if self.public_scheme not in ("http", "https"):
             raise ConfigError("PUBLIC_SCHEME must be http or https")
         for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):
@@ -127,6 +139,28 @@ class Settings:
             if url and scheme not in allowed:
                 raise ConfigError(f"{name} must start with one of {', '.join(allowed)}://")
         return self
+
+    def _check_rate_limits(self) -> None:
+        from ipaddress import ip_network
+
+        from limits import parse_many
+
+        for proxy in self.trusted_proxies:
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError as exc:
+                raise ConfigError(f"TRUSTED_PROXIES: not an address or CIDR: {proxy!r}") from exc
+        for name in ("ratelimit_authenticate", "ratelimit_password_pages",
+                     "ratelimit_meeting_pin", "ratelimit_meeting_pin_room",
+                     "ratelimit_not_found"):
+            try:
+                parse_many(getattr(self, name))
+            except ValueError as exc:
+                raise ConfigError(f"{name.upper()}: not a rate limit like '10 per minute': "
+                                  f"{getattr(self, name)!r}") from exc
+        if self.login_backoff_after < 0 or self.login_backoff_max_seconds < 1:
+            raise ConfigError("LOGIN_BACKOFF_AFTER must be 0 or more and "
+                              "LOGIN_BACKOFF_MAX_SECONDS at least 1")
 
     def _check_join_token_key(self) -> None:
         # Here rather than at the first join: a bad key must stop the start.

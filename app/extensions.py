@@ -12,7 +12,8 @@ from app.core.db import Model
 db = SQLAlchemy(model_class=Model)
 
 # Limits are opt-in per route (authenticate, password pages); storage is chosen
-# from the settings in create_app (memory, or Redis when REDIS_URL is set).
+# from the settings in create_app (app/core/rate_limit_storage.py). The key is
+# the client's address (behind TRUSTED_PROXIES, what they report).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 SETTINGS_KEY = "SETTINGS"

@@ -12,6 +12,8 @@ from app.config import Settings
 from app.core.db import configure_sqlite, ping_idle_connections
 from app.core.error_rendering import register_fallback_renderer
 from app.core.identity_cache import init_identity_cache
+from app.core.proxies import TrustedProxies
+from app.core.rate_limit_storage import storage_uri
 from app.core.security_headers import add_security_headers
 from app.extensions import SETTINGS_KEY, db, limiter
 from app.web.sessions import CookieSessions
@@ -32,12 +34,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
         MAX_CONTENT_LENGTH=settings.api_max_body_bytes,
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
-        # A sliding window: no double burst across a window's edge (and tests
-        # that straddle a minute boundary count the same).
-        RATELIMIT_STRATEGY="moving-window",
-        RATELIMIT_HEADERS_ENABLED=True,
+        # Shared by every process (Redis, else the database) unless there is
+        # only one; fixed windows, the one strategy every storage has
+        # atomically (a window starts at its first hit, not on the clock).
+        RATELIMIT_STORAGE_URI=storage_uri(settings),
+        RATELIMIT_STRATEGY="fixed-window",
+        # Its headers would go on every answer of a limited route, and set a
+        # 429's Retry-After from its own window over a backoff's; the error
+        # renderer gives each 429 the Retry-After of the limit it hit.
+        RATELIMIT_HEADERS_ENABLED=False,
     )
+    if settings.trusted_proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     app.session_interface = CookieSessions()
     app.after_request(add_security_headers)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their fields' order

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
+from app.core import rate_limit_storage as _rate_limits  # noqa: F401  (tables for autogenerate)
 from app.core.db import Model
 from app.extensions import db
-from app.jobs import models as _jobs  # noqa: F401  (tables for autogenerate)
+from app.jobs import models as _jobs  # noqa: F401
 from app.modules.hosts import models as _hosts  # noqa: F401
 from app.modules.media_nodes import models as _media_nodes  # noqa: F401
 from app.modules.meetings import models as _meetings  # noqa: F401

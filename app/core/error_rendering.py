@@ -10,6 +10,8 @@ fallback (``register_fallback_renderer``)."""
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, make_response, request
@@ -18,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, Conflict, PayloadTooLarge, RateLimited
-from app.extensions import db
+from app.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,12 @@ def _register(target: Blueprint | Flask, render: Render) -> None:
     def http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code == 413:
             return answer(PayloadTooLarge())
-        if error.code == 429:
-            return answer(RateLimited(f"Too many requests: at most {error.description}"))
+        if error.code == 429:  # flask-limiter's: at most so many calls per address
+            limited = RateLimited(f"Too many requests: at most {error.description}")
+            hit = limiter.current_limit
+            if hit is not None:
+                limited.headers["Retry-After"] = str(max(1, math.ceil(hit.reset_at - time.time())))
+            return answer(limited)
         wrapped = AppError(error.name)
         wrapped.status = error.code or 500
         # What the client needs to act on it, e.g. a 405's Allow.

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from flask import Response, make_response, render_template, request
 
 from app.core.inputs import path_code
+from app.core.rate_limits import ROOM_NOT_FOUND, client_address, limit_failures
 from app.core.schemas import normalize_origin
 from app.core.security_headers import page_policy
 from app.extensions import settings
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.get("/conf/call/<access_code>")
+@limit_failures(ROOM_NOT_FOUND, lambda: [client_address()])
 def meeting_page(access_code: str) -> Response:
     tenant = page_tenant()
     host = host_by_access_code(tenant, path_code(access_code, NO_ROOM))

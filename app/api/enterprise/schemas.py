@@ -28,6 +28,9 @@ from app.modules.settings.operations import HIDEABLE_CONTROLS, LANGUAGES
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ACCESS_CODE_DIGITS = (4, 12)
 PIN_DIGITS = (4, 12)
+# A room's security PIN is all that keeps out whoever knows the room's
+# address: at least a million of them (a shorter one stored before still works).
+SECURITY_PIN_DIGITS = (6, 12)
 
 
 class Digits(fields.Field):
@@ -230,7 +233,7 @@ class RoomIdSchema(StrictSchema):
 
 
 class RoomUpdateSchema(RoomIdSchema):
-    security_pin = Digits(*PIN_DIGITS, allow_none=True)  # null: none
+    security_pin = Digits(*SECURITY_PIN_DIGITS, allow_none=True)  # null: none
     mute_mode = MuteModeField(allow_none=True)  # null: the company's default
 
 

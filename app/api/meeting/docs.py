@@ -23,7 +23,8 @@ JOIN_ERRORS = {
     "410": "The meeting of this rejoin_token has ended",
     "415": "Content-Type is not application/json",
     "422": "Validation failed; `errors` maps each field to its messages",
-    "429": "Too many wrong PINs from this address for this room",
+    "429": "Too many wrong PINs (from this address for this room, or for this room), or "
+           "too many addresses that name no room from this address; see Retry-After",
     "503": "No media node is available",
 }
 MODERATION_ERRORS = {

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, jsonify, request
-from flask_limiter.util import get_remote_address
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.content_type import require_json_content_type
 from app.api.meeting import bp
-from app.api.parsing import json_body, load, pop_token, request_tenant, settings_limit
+from app.api.parsing import json_body, load, pop_token, request_tenant
 from app.core.inputs import path_code
+from app.core.rate_limits import ROOM_NOT_FOUND, FailureLimit, client_address, limit_failures
 from app.core.schemas import StrictSchema
-from app.extensions import db, limiter
+from app.errors import AppError, Forbidden
+from app.extensions import db
 from app.modules.hosts.credentials import actor_for_token
 from app.modules.hosts.operations import NO_ROOM, host_by_access_code
 from app.modules.meetings.operations import join_room, rejoin_room, role_for
@@ -47,16 +49,47 @@ join_schema = JoinSchema()
 ticket_schema = JoinTicketSchema()
 
 
+def _wrong_pin(error: AppError) -> bool:
+    return isinstance(error, Forbidden)
+
+
+# Wrong PINs (403) are counted per address and room, and per room from any
+# address; a request that gives no PIN is not guarded by either, so a room
+# under attack still lets in its host and admins (auth_token) and resumes
+# (rejoin_token). Addresses that name no room count against ROOM_NOT_FOUND.
+PINS_FROM_ADDRESS = FailureLimit("wrong PINs from this address", "ratelimit_meeting_pin",
+                                 counts=_wrong_pin)
+PINS_FOR_ROOM = FailureLimit("wrong PINs for this room", "ratelimit_meeting_pin_room",
+                             counts=_wrong_pin)
+
+
+def _room_key() -> str:
+    return f"{request_tenant().id}:{(request.view_args or {}).get('access_code', '')}"
+
+
+def _pins_given() -> bool:
+    """Whether the body names a PIN, read as the view will read it (a key
+    spelt with escapes is the same key); a body that is no JSON object gets
+    no PIN checked, the view refuses it."""
+    try:
+        body = json.loads(request.get_data(cache=True))  # the view reads the cached bytes
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return isinstance(body, dict) and bool({"moderator_pin", "security_pin"} & set(body))
+
+
 @bp.post("/rooms/<access_code>/join")
-@limiter.limit(settings_limit("ratelimit_meeting_pin"),
-               key_func=lambda: f"{get_remote_address()}:{request.path}",
-               deduct_when=lambda response: response.status_code == 403)
+@limit_failures(ROOM_NOT_FOUND, lambda: [client_address()])
+@limit_failures(PINS_FOR_ROOM, lambda: [_room_key()] if _pins_given() else [])
+@limit_failures(PINS_FROM_ADDRESS,
+                lambda: [f"{client_address()}:{_room_key()}"] if _pins_given() else [])
 def join(access_code: str) -> Response:
     """Anyone with the room's address joins as an attendee (with the room's
     ``security_pin`` when it has one); the room's host or an admin of its
     company (``auth_token`` in the body or as Bearer) or the holder of its
     ``moderator_pin`` as moderator. A wrong PIN is 403, never a quiet
-    demotion, and counts against RATELIMIT_MEETING_PIN. ``rejoin_token``
+    demotion, and counts against RATELIMIT_MEETING_PIN (per address and
+    room) and RATELIMIT_MEETING_PIN_ROOM (per room). ``rejoin_token``
     (the last join token, even expired) resumes as the same participant."""
     require_json_content_type()
     tenant = request_tenant()

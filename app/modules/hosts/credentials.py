@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.identity_cache import UNCHANGED
+from app.core.rate_limits import Backoff
 from app.core.security import hash_password, new_token, token_digest, verify_password
 from app.errors import NotFound, Unauthorized
 from app.extensions import db, settings
@@ -24,16 +25,29 @@ LAST_USED_RESOLUTION = timedelta(minutes=5)
 PASSWORD_PAGE = "/password/set"
 
 
+# Wrong passwords back off per account, whatever the address they come from
+# (per address, RATELIMIT_AUTHENTICATE limits every call): a spread-out guess
+# gets about a hundred tries a day; a user locked out by someone else's
+# guesses waits at most LOGIN_BACKOFF_MAX_SECONDS, and a new password (a link,
+# an admin) does not wait at all.
+LOGIN_BACKOFF = Backoff(
+    "wrong passwords for this account", counts=lambda error: isinstance(error, Unauthorized),
+    after=lambda: settings().login_backoff_after,
+    longest=lambda: settings().login_backoff_max_seconds)
+
+
 def authenticate(tenant: Tenant, email: str, password: str) -> str:
-    """A new auth_token for the host of ``tenant`` with these credentials."""
-    host = db.session.execute(
-        sa.select(Host).where(
-            Host.company_id == tenant.id, Host.email == email.strip().lower(),
-            Host.deleted_at.is_(None),
-        )
-    ).scalar()
-    if not verify_password(host.password_hash if host else None, password) or host is None:
-        raise Unauthorized("Wrong email or password")
+    """A new auth_token for the host of ``tenant`` with these credentials
+    (401 when wrong, 429 while the account backs off: LOGIN_BACKOFF)."""
+    email = email.strip().lower()
+    with LOGIN_BACKOFF.guard(f"{tenant.id}:{email}"):
+        host = db.session.execute(
+            sa.select(Host).where(Host.company_id == tenant.id, Host.email == email,
+                                  Host.deleted_at.is_(None))
+        ).scalar()
+        if not verify_password(host.password_hash if host else None, password) or \
+                host is None:
+            raise Unauthorized("Wrong email or password")
     token = new_token()
     ttl = timedelta(days=settings().api_token_ttl_days)
     db.session.add(ApiToken(host_id=host.id, token_hash=token_digest(token),

@@ -16,7 +16,7 @@ from app.modules.access import HostRole
 from app.modules.meetings.models import MeetingSession, Participant
 from app.protocol.join_token import Role, sign, verify
 
-MEETING_PIN = "2468"
+MEETING_PIN = "246813"
 MODERATOR_PIN = "4321"
 
 
@@ -48,14 +48,14 @@ def claims(ticket: dict[str, Any]) -> dict[str, Any]:
 
 def test_room_update_sets_and_clears_the_pin_and_mute_mode(api, room):
     token, host_id, name = room["admin_token"], room["host"]["id"], room["admin_name"]
-    answer = api("room/update", name, token, host_id=host_id, security_pin=1357,
+    answer = api("room/update", name, token, host_id=host_id, security_pin=135790,
                  mute_mode="q&a")
     assert answer.status_code == 200, answer.json
-    assert answer.json == {"host_id": host_id, "security_pin": "1357", "mute_mode": "qa",
+    assert answer.json == {"host_id": host_id, "security_pin": "135790", "mute_mode": "qa",
                            "meeting_url": answer.json["meeting_url"]}
     assert answer.json["meeting_url"].endswith(f"/conf/call/{room['host']['access_code']}")
     answer = api("room/get", name, token, host_id=host_id)
-    assert (answer.json["security_pin"], answer.json["mute_mode"]) == ("1357", "qa")
+    assert (answer.json["security_pin"], answer.json["mute_mode"]) == ("135790", "qa")
     answer = api("room/update", name, token, host_id=host_id, security_pin=None,
                  mute_mode=None)
     assert (answer.json["security_pin"], answer.json["mute_mode"]) == (None, None)

@@ -71,14 +71,14 @@ def pin_room(platform, make_reseller, make_company, make_host, api, token_for):
     company = make_company(reseller)
     host = make_host(company, moderator_pin=MODERATOR_PIN)
     answer = api("room/update", company["host_name"], token_for(reseller["admin"]),
-                 host_id=host["id"], security_pin="2468")
+                 host_id=host["id"], security_pin="246813")
     assert answer.status_code == 200, answer.json
     return platform.url(company["host_name"], f"/conf/call/{host['access_code']}")
 
 
 def test_the_meeting_pin_is_asked_and_checked(browser, pin_room):
     wrong = open_room(browser, pin_room, "Mallory", meeting_pin="1111")
-    right = open_room(browser, pin_room, "Ann", meeting_pin="2468")
+    right = open_room(browser, pin_room, "Ann", meeting_pin="246813")
     try:
         expect(wrong.locator("#join-error")).to_have_text("Wrong meeting PIN")
         expect(wrong.locator("#room")).to_be_hidden()
