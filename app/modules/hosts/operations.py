@@ -30,7 +30,9 @@ from app.modules.mail.operations import queue_mail
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url, load_company
 
-GENERATED_CODE_DIGITS = 7
+# Access codes and moderator PINs made here: 9 * 10^9 of them, too many to
+# walk through at the meeting pages' RATELIMIT_NOT_FOUND.
+GENERATED_CODE_DIGITS = 10
 LOGIN_KEY_BYTES = 32
 NO_ROOM = "No meeting room has this address"
 HOST_DELETED = "hosts.deleted"  # job kind: payload {"host_id"}
@@ -187,7 +189,11 @@ def _check_unique(host: Host) -> None:
         raise Conflict("A host with this email exists", {"email": ["Already in use."]})
     if db.session.execute(live.where(Host.reseller_id == host.reseller_id,
                                      Host.access_code == host.access_code)).first():
-        raise Conflict("This access code is taken", {"access_code": ["Already in use."]})
+        # Codes are unique per reseller, so the clash may be with another
+        # company's host: one answer for every clash, that neither says whose
+        # nor that the code is taken (the caller can act on it all the same).
+        raise Conflict("Choose another access code",
+                       {"access_code": ["Choose another access code."]})
 
 
 def _free_access_code(reseller_id: int) -> str:

@@ -63,7 +63,7 @@ def test_host_create_generates_what_is_omitted(api, tenant):
     body = api("host/create", host_name, token, company_id=tenant["company"]["id"],
                name="Ann", email="ann@company.tld").json
     assert body["role"] == "HOST"
-    assert body["access_code"]["number"].isdigit() and len(body["access_code"]["number"]) == 7
+    assert body["access_code"]["number"].isdigit() and len(body["access_code"]["number"]) == 10
     assert body["moderator_pin"]["number"].isdigit()
     assert body["meeting_url"].endswith("/conf/call/" + body["access_code"]["number"])
     assert body["subscription_ids"] == [] and body["openid_sub"] is None
