@@ -135,8 +135,7 @@ class Backoff:
     @contextmanager
     def guard(self, key: str) -> Iterator[None]:
         storage = limiter.storage
-        digest = hashlib.sha256(f"{self.name}:{key}".encode()).hexdigest()[:40]
-        failures, wait = f"backoff/{digest}/failures", f"backoff/{digest}/wait"
+        failures, wait = self._counters(key)
         self._refuse_while_waiting(wait)
         try:
             yield
@@ -153,8 +152,16 @@ class Backoff:
                                        self.name) from error
             raise
         self._refuse_while_waiting(wait)  # concurrent failures may have set it meanwhile
-        storage.clear(failures)
-        storage.clear(wait)
+        self.forget(key)
+
+    def forget(self, key: str) -> None:
+        """Start ``key`` afresh: no failures, no wait."""
+        for counter in self._counters(key):
+            limiter.storage.clear(counter)
+
+    def _counters(self, key: str) -> tuple[str, str]:
+        digest = hashlib.sha256(f"{self.name}:{key}".encode()).hexdigest()[:40]
+        return f"backoff/{digest}/failures", f"backoff/{digest}/wait"
 
     def _refuse_while_waiting(self, wait: str) -> None:
         storage = limiter.storage

@@ -27,6 +27,8 @@ from app.core.rate_limit_storage import storage_uri
 from app.environment import ConfigError
 from app.extensions import db
 from app.modules.access import HostRole
+from app.modules.hosts.credentials import set_password
+from app.modules.hosts.models import Host
 from app.modules.meetings.models import Room
 from tests.helpers import (
     DEFAULT_PASSWORD,
@@ -286,3 +288,16 @@ def test_rate_limited_answers_are_the_dialects_error(app_with, account):
 def test_a_bad_rate_limit_setting_stops_the_start(settings, change):
     with pytest.raises(ConfigError):
         settings.with_(**change)
+
+
+def test_a_password_set_by_an_admin_ends_the_wait(app_with, account, make_reseller, token_for,
+                                                  app):
+    client = app_with(login_backoff_after=0, login_backoff_max_seconds=900).test_client()
+    _login(client, account)
+    assert _login(client, account, password=DEFAULT_PASSWORD).status_code == 429
+    with app.app_context():
+        host = db.session.execute(sa.select(Host).where(Host.email == account["email"])
+                                  ).scalar_one()
+        set_password(host, "a-new-password-1")
+        db.session.commit()
+    assert _login(client, account, password="a-new-password-1").status_code == 200

@@ -40,7 +40,7 @@ def authenticate(tenant: Tenant, email: str, password: str) -> str:
     """A new auth_token for the host of ``tenant`` with these credentials
     (401 when wrong, 429 while the account backs off: LOGIN_BACKOFF)."""
     email = email.strip().lower()
-    with LOGIN_BACKOFF.guard(f"{tenant.id}:{email}"):
+    with LOGIN_BACKOFF.guard(_account(tenant.id, email)):
         host = db.session.execute(
             sa.select(Host).where(Host.company_id == tenant.id, Host.email == email,
                                   Host.deleted_at.is_(None))
@@ -54,6 +54,10 @@ def authenticate(tenant: Tenant, email: str, password: str) -> str:
                             expires_at=utcnow() + ttl))
     db.session.flush()
     return token
+
+
+def _account(company_id: int, email: str) -> str:
+    return f"{company_id}:{email}"
 
 
 def actor_for_token(token: str, tenant: Tenant) -> Actor:
@@ -136,9 +140,11 @@ def set_password_with_link(tenant: Tenant, token: str, password: str) -> Host:
 
 def set_password(host: Host, password: str) -> None:
     """The host's new password, however it is set: its API tokens are
-    revoked and every link it still had to set one is spent."""
+    revoked, every link it still had to set one is spent, and its account
+    no longer waits out wrong passwords (LOGIN_BACKOFF)."""
     host.password_hash = hash_password(password)
     revoke_host_tokens(host)
+    LOGIN_BACKOFF.forget(_account(host.company_id, host.email))
     db.session.execute(
         sa.update(PasswordLink).where(PasswordLink.host_id == host.id,
                                       PasswordLink.used_at.is_(None))
