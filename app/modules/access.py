@@ -26,7 +26,10 @@ class HostRole(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(HostRole).index(self)
+        return _RANKS[self]  # every access check asks: a dict, not a list scan
+
+
+_RANKS = {role: rank for rank, role in enumerate(HostRole)}
 
 
 @dataclass(frozen=True)
