@@ -202,10 +202,10 @@ def _readable_now(fd: int) -> bool:
     """Whether ``fd`` has something to read (or is closed, or in error), now.
 
     A plain ``select.poll`` with a timeout of 0. An earlier version called
-    poll(2) through ctypes to keep the GIL; measured again under load
-    (bench/api.py, four runs alternating the two), this plain one served
-    host/get at 68-70 % of the bare route with p99 27-28 ms against 66-67 %
-    and 38-42 ms, so the plainer one stays."""
+    poll(2) through ctypes to keep the GIL. Measured again under load
+    (bench/api.py, runs alternating the two), host/get reached 67-70 % of the
+    bare route with p99 27-43 ms this way and 66-67 % with p99 38-43 ms that
+    way: the same figure within the machine's noise, so the plain one stays."""
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     return bool(poller.poll(0))
