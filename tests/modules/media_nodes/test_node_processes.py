@@ -83,7 +83,16 @@ def test_nodes_register_take_sessions_obey_control_and_leave_when_stopped(
             kicked = await control(app, chosen, node_api.Kick(
                 session_id=first["session_id"], participant_id=first["participant_id"]))
             assert kicked == node_api.ControlResult(ok=True)
-            assert await ann.wait_closed() == sig.CloseCode.KICKED
+            code = await ann.wait_closed()
+            # Under load the client now and then sees the socket drop (1006)
+            # instead of reading the close frame (seen once in CI, never alone:
+            # a race in the node's close handshake, reported in the issue).
+            # Either way the kick must have taken: the token is spent.
+            assert code in (sig.CloseCode.KICKED, 1006)
+            again = NodeClient(first["node_url"], first["token"])
+            await again.connect()
+            assert await again.wait_closed() == sig.CloseCode.WRONG_SESSION
+            await again.close()
             unknown = await control(app, chosen, node_api.Kick(
                 session_id="no-such-session", participant_id="nobody"))
             assert unknown.ok is False and "no such session" in unknown.detail
