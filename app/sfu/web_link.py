@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 EVENT_BATCH = 200
 EVENT_DELAY_SECONDS = 1.0  # events reach the web this soon after they happen
 MAX_BACKOFF_SECONDS = 30.0
+# Until the web first answers (it may still be starting beside the node, as
+# under `make run`), retries start this soon and double up to the interval:
+# a node nobody has heard of serves nobody, so waiting a whole interval
+# after a refused first heartbeat left every join 503 for that long.
+FIRST_CONTACT_RETRY_SECONDS = 0.25
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=5)
 # A kept-alive connection idle for longer is not used again. The web may close
 # an idle one at any moment after its own keep-alive (gunicorn: 2 s); a request
@@ -86,13 +91,18 @@ class WebLink:
                     raise
                 except Exception as exc:
                     failures += 1
-                    delay = min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(failures, 5) / 2)
+                    delay = self._retry_delay(failures)
                     next_beat = time.monotonic() + delay
                     log.warning("web link: %s: %s (retry in %.1f s)", type(exc).__name__, exc,
                                 delay)
                 await asyncio.sleep(max(delay, 0.0))
         finally:
             log.info("web link stopped")
+
+    def _retry_delay(self, failures: int) -> float:
+        if self.node.web_answered_at is None:
+            return min(self.interval, FIRST_CONTACT_RETRY_SECONDS * 2 ** min(failures - 1, 5))
+        return min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(failures, 5) / 2)
 
     async def _beat_and_report(self) -> None:
         await self._beat()

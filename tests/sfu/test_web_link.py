@@ -138,3 +138,22 @@ async def wait_for_heartbeat(web: FakeWeb, since: float, cycle: int) -> None:
     while not any(h.load.participants == 0 for h in web.heartbeats_since(since)):
         assert time.monotonic() < deadline, f"no heartbeat after cycle {cycle}"
         await asyncio.sleep(0.02)
+
+
+def test_a_node_started_before_the_web_is_ready_soon_after_it(keys: Keys):
+    """As under `make run`: the node's first heartbeats are refused while the
+    web starts; it is ready within a second of the web answering, not a
+    whole heartbeat interval (5 s) later."""
+    web = FakeWeb(keys)
+    process = NodeProcess(keys, "node-early", WEB_URL=web.url, SFU_JOIN_TOKEN_PUBLIC_KEY="",
+                          SFU_HEARTBEAT_SECONDS="5")
+    try:
+        time.sleep(1.5)  # refused heartbeats: nothing listens yet
+        assert not process.health()["ready"]
+        web.start()
+        waited = wait_until(lambda: process.health()["ready"], "the node heard from the web",
+                            timeout=4)
+        assert waited < 1.5
+    finally:
+        process.stop()
+        web.stop()
