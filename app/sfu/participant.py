@@ -97,7 +97,12 @@ class Participant:
         try:
             await self.session.enter(self)
             await self.negotiate()
-            await self._read()
+            # The reader is a task of this participant's, which closing cancels
+            # before it closes the socket. aiohttp's close() with a receive()
+            # pending in another task closes the connection without waiting for
+            # the client's close frame; a client still sending then loses ours
+            # to the reset and sees 1006 instead of the code.
+            await asyncio.wait({self._spawn(self._read(), f"ws reader {self.id}")})
         finally:
             await self.session.leave(self)
             await self.close(sig.CloseCode.LEFT, "left")

@@ -23,12 +23,16 @@ from app.sfu.session import Refused
 log = logging.getLogger(__name__)
 
 NODE_KEY: web.AppKey[Node] = web.AppKey("node", Node)
+CLOSE_HANDSHAKE_SECONDS = 2.0
 
 
 async def signalling(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE_KEY]
     session_id = request.match_info["session_id"]
-    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=sig.MAX_MESSAGE_BYTES)
+    # ``timeout``: how long closing waits for the client's close frame before
+    # it drops the socket (a kick or an end answers the web after that).
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=sig.MAX_MESSAGE_BYTES,
+                               timeout=CLOSE_HANDSHAKE_SECONDS)
     await ws.prepare(request)
     try:
         participant = await _admit(node, session_id, ws)

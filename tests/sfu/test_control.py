@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import httpx
 import pytest
 
@@ -162,3 +163,35 @@ def test_control_for_an_unknown_session_is_404(node):
     answer = run(control(node, node_api.Kick(session_id="nope", participant_id="x")))
     assert answer.status_code == 404
     assert answer.json()["ok"] is False
+
+
+def test_a_kick_waits_for_the_clients_close_frame_before_dropping_the_socket(node, grant):
+    """The close handshake is complete: after its close frame the node keeps
+    the connection until the client answers with its own. (aiohttp's close()
+    with a receive() pending in another task drops the socket at once; a
+    client still sending then loses the close frame to a reset and sees 1006.)"""
+    async def scenario() -> None:
+        session = new_session()
+        url, token = grant(session, participant_id="ann")
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(url, autoclose=False)
+            await ws.send_str(sig.Join(token=token).to_json())
+            while not isinstance(sig.FROM_NODE.parse((await ws.receive(timeout=10)).data),
+                                 sig.Joined):
+                pass
+            await asyncio.sleep(0.2)  # past the first offer: the node reads again
+            kick = asyncio.create_task(control(node, node_api.Kick(session_id=session,
+                                                                   participant_id="ann")))
+            frame = await ws.receive(timeout=10)
+            while frame.type is aiohttp.WSMsgType.TEXT:  # the kicked notice, ...
+                frame = await ws.receive(timeout=10)
+            assert (frame.type, frame.data) == (aiohttp.WSMsgType.CLOSE, sig.CloseCode.KICKED)
+            # The node waits for our close frame: the connection stays up, and
+            # what we still send does no harm (a dropped socket would refuse it).
+            await asyncio.sleep(0.3)
+            await ws.send_str(sig.Ping().to_json())
+            await ws.close()
+            assert ws.close_code == sig.CloseCode.KICKED
+            assert (await kick).status_code == 200
+
+    run(scenario())
