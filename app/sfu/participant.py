@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 from aiortc import (
@@ -28,6 +27,7 @@ from app.protocol.messages import Message, ProtocolError
 from app.sfu.aiortc_hooks import ForwardedTrack, send_rtp
 from app.sfu.config import NodeSettings
 from app.sfu.forwarding import Publication, SendSlot, SubscriberOutput
+from app.sfu.tasks import OwnedTasks
 
 if TYPE_CHECKING:
     from app.sfu.session import Session
@@ -63,7 +63,7 @@ class Participant:
         self.muted_sources: dict[sig.Source, bool] = {}
         self._outbox: asyncio.Queue[Message] = asyncio.Queue(OUTBOX_MESSAGES)
         self._writer: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()  # cancelled and awaited on close
+        self._tasks = OwnedTasks(f"participant {self.id}")  # cancelled and awaited on close
         self._close_code: int | None = None
         self._offer_pending = False
         self._renegotiate = False
@@ -89,7 +89,7 @@ class Participant:
 
     async def run(self) -> None:
         """Serve this participant until it leaves or is closed."""
-        self._writer = self._spawn(self._write(), f"ws writer {self.id}")
+        self._writer = self._tasks.spawn(self._write(), f"ws writer {self.id}")
         self.output.start()
         for source in (sig.Source.MICROPHONE, sig.Source.CAMERA):
             if self.may(PUBLISH_PERMISSION[source]):
@@ -102,7 +102,7 @@ class Participant:
             # pending in another task closes the connection without waiting for
             # the client's close frame; a client still sending then loses ours
             # to the reset and sees 1006 instead of the code.
-            await asyncio.wait({self._spawn(self._read(), f"ws reader {self.id}")})
+            await asyncio.wait({self._tasks.spawn(self._read(), f"ws reader {self.id}")})
         finally:
             await self.session.leave(self)
             await self.close(sig.CloseCode.LEFT, "left")
@@ -130,10 +130,7 @@ class Participant:
             if self._writer is not None and not self._outbox.full():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._outbox.join(), timeout=1.0)
-            tasks = list(self._tasks)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._tasks.cancel_all()
             await self.ws.close(code=code, message=reason.encode()[:120])
             await self.output.stop()
             await self.pc.close()
@@ -158,17 +155,6 @@ class Participant:
             log.warning("participant %s reads too slowly; dropping it", self.id)
             self.close(sig.CloseCode.PROTOCOL_ERROR, "signalling backlog")
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coroutine, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("participant %s: %s failed", self.id, task.get_name(),
-                      exc_info=task.exception())
 
     async def _write(self) -> None:
         try:
@@ -342,7 +328,7 @@ class Participant:
     def renegotiate(self) -> None:
         """Offer what changed, soon (from code that cannot wait for it)."""
         if not self.closed:
-            self._spawn(self.negotiate(), f"negotiate {self.id}")
+            self._tasks.spawn(self.negotiate(), f"negotiate {self.id}")
 
     async def negotiate(self) -> None:
         """Send an offer now, or after the answer to the one in flight."""

@@ -20,6 +20,7 @@ from app.protocol.messages import Message
 from app.protocol.node_api import EventKind
 from app.sfu.aiortc_hooks import request_keyframe, tap_receiver
 from app.sfu.forwarding import Publication
+from app.sfu.tasks import OwnedTasks
 
 if TYPE_CHECKING:
     from app.sfu.node import Node
@@ -63,7 +64,7 @@ class Session:
         self.allowed_speakers: set[str] = set()  # in q&a mode
         self.raised_hands: set[str] = set()
         self.closed = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = OwnedTasks(f"session {session_id}")
         self._spawn(self._watch_talking(), f"talking {session_id}")
 
     # --- counts for the node's load ----------------------------------------------
@@ -339,10 +340,7 @@ class Session:
         if self.closed:
             return
         self.closed = True
-        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
         self.node.forget(self)
 
     # --- helpers ------------------------------------------------------------------------
@@ -353,18 +351,10 @@ class Session:
                 participant.send(message)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
-        if self.closed:
+        if self.closed:  # nothing would end it
             coroutine.close()
             return
-        task = asyncio.get_running_loop().create_task(coroutine, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("session %s: %s failed", self.session_id, task.get_name(),
-                      exc_info=task.exception())
+        self._tasks.spawn(coroutine, name)
 
     async def _watch_talking(self) -> None:
         try:
