@@ -152,7 +152,8 @@ class Backoff:
                                        self.name) from error
             raise
         self._refuse_while_waiting(wait)  # concurrent failures may have set it meanwhile
-        self.forget(key)
+        if storage.get(failures) > 0:  # most successes have nothing to forget: no writes
+            self.forget(key)
 
     def forget(self, key: str) -> None:
         """Start ``key`` afresh: no failures, no wait."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.content_type import require_json_content_type
@@ -70,12 +70,15 @@ def _room_key() -> str:
 def _pins_given() -> bool:
     """Whether the body names a PIN, read as the view will read it (a key
     spelt with escapes is the same key); a body that is no JSON object gets
-    no PIN checked, the view refuses it."""
-    try:
-        body = json.loads(request.get_data(cache=True))  # the view reads the cached bytes
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return False
-    return isinstance(body, dict) and bool({"moderator_pin", "security_pin"} & set(body))
+    no PIN checked, the view refuses it. Both PIN limits ask: parsed once."""
+    if "pins_given" not in g:
+        try:
+            body = json.loads(request.get_data(cache=True))  # the view reads the cached bytes
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            body = None
+        g.pins_given = isinstance(body, dict) and \
+            bool({"moderator_pin", "security_pin"} & set(body))
+    return bool(g.pins_given)
 
 
 @bp.post("/rooms/<access_code>/join")
