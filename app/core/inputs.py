@@ -63,3 +63,11 @@ def path_id(value: str, what: str) -> str:
             and all(c.isalnum() or c in "-_" for c in value)):
         raise NotFound(what)
     return value
+
+
+def host_name_of(host_header: str) -> str:
+    """The host name (or address) a ``Host`` header names: no port, no IPv6
+    brackets, lower case, no trailing dot."""
+    host = host_header.strip()
+    bare = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
+    return bare.lower().rstrip(".")

@@ -4,6 +4,7 @@ from flask import Blueprint, request
 
 from app.api.json_errors import render_json_error
 from app.core.error_rendering import register_error_renderer
+from app.core.inputs import host_name_of
 from app.errors import NotFound
 from app.extensions import settings
 
@@ -15,8 +16,7 @@ register_error_renderer(bp, render_json_error, prefix="/internal/")
 def internal_host_names_only() -> None:
     """The node API answers only on NODE_API_HOSTS (the web's internal name),
     never on a tenant's host name: from outside it does not exist."""
-    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
-    if host.strip("[]").lower() not in settings().node_api_hosts:
+    if host_name_of(request.host) not in settings().node_api_hosts:
         raise NotFound("Not found")
 
 from app.api.nodes import views  # noqa: E402, F401  (routes)

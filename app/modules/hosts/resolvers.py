@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.core.identity_cache import cached_value, identity_cache
+from app.core.inputs import host_name_of
 from app.extensions import db
 from app.modules.access import Caller
 from app.modules.hosts.models import ApiToken, Host, HostRecord, TokenRecord
@@ -19,7 +20,7 @@ from app.modules.tenants.models import Company, Tenant
 
 def tenant_at(host_name: str) -> Tenant | None:
     """The active company reached at ``host_name`` (a Host header, port allowed)."""
-    name = host_name.split(":", 1)[0].strip().lower().rstrip(".")
+    name = host_name_of(host_name)
     if not (name.isascii() and name.isprintable()):
         return None  # no company is reached there, and the text must not reach a query
     return cached_value("company_at", name, lambda: tenants.tenant_at(name))
