@@ -15,20 +15,38 @@ from app.modules.media_nodes.models import MediaNode
 from app.protocol.signalling import MuteMode
 
 _running = sa.text("ended_at IS NULL")
+_own_code = sa.text("access_code IS NOT NULL")
 
 
 class Room(IdMixin, CreatedMixin, Model):
+    """A meeting place: a host's personal room (``host_id``), open at any time
+    at the host's address, or a scheduled room (app/modules/meetings/scheduling.py),
+    open from ``opens_at`` to ``closes_at`` at its own address (``access_code``)
+    or, without one, at its organizer's."""
+
     __tablename__ = "rooms"
+    __table_args__ = (
+        sa.Index("uq_rooms_company_access_code", "company_id", "access_code", unique=True,
+                 postgresql_where=_own_code, sqlite_where=_own_code),
+    )
 
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     # A host's personal room (/conf/call/<access_code>): one per host.
     host_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hosts.id"), unique=True)
+    # Who hosts it: moderator in it by their own session, as in their personal room.
+    organizer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    access_code: Mapped[str | None] = mapped_column(sa.String(12))  # a scheduled room's own
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    opens_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    auto_record: Mapped[str | None] = mapped_column(sa.String(10))  # none | video | audio
     # Attendees must give it; moderators (host, admins, moderator PIN) need not.
     security_pin: Mapped[str | None] = mapped_column(EncryptedString())
     # None: the company's default (app.modules.settings).
     mute_mode: Mapped[MuteMode | None] = mapped_column(value_enum(MuteMode, "mute_mode"))
 
-    host: Mapped[Host | None] = relationship()
+    host: Mapped[Host | None] = relationship(foreign_keys=[host_id])
+    organizer: Mapped[Host | None] = relationship(foreign_keys=[organizer_id])
 
 
 class MeetingSession(IdMixin, Model):

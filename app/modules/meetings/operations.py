@@ -60,7 +60,8 @@ def find_personal_room(company: Tenant, host: Host) -> Room | None:
 def personal_room(company: Tenant, host: Host) -> Room:
     """The host's own room, created at its first use."""
     return _get_or_create(lambda: find_personal_room(company, host),
-                          lambda: Room(company_id=company.id, host_id=host.id))
+                          lambda: Room(company_id=company.id, host_id=host.id,
+                                       organizer_id=host.id))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ LANGUAGES = ("en", "de", "fr", "es")
 PLATFORM_DEFAULTS: dict[str, Any] = {
     "mute_mode": MuteMode.CONVERSATION, "hidden_controls": [], "after_call_url": None,
     "language": "en",
+    # Scheduled rooms: open this long before their start, close this long
+    # after their end; reminders go out these many minutes before the start.
+    "early_join_minutes": 10, "close_grace_minutes": 15, "reminder_minutes": [15],
 }
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 _YES = ("1", "true", "yes")
