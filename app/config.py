@@ -62,6 +62,8 @@ class Settings:
     # without having heard of a change (app/core/identity_cache.py); 0: off.
     identity_cache_seconds: float = 60.0
     password_link_ttl_hours: int = 72
+    # How long a host's login to the pages (/auth, /login) lasts (hosts/web_sessions.py).
+    host_session_hours: int = 12
     job_lease_seconds: int = 60
     job_max_attempts: int = 8
     job_poll_seconds: float = 1.0
@@ -71,6 +73,7 @@ class Settings:
     ratelimit_meeting_pin: str = "10 per minute"  # wrong PINs per address and room
     ratelimit_meeting_pin_room: str = "100 per hour"  # wrong PINs per room, all addresses
     ratelimit_not_found: str = "30 per minute"  # room addresses that name no room, per address
+    ratelimit_sso: str = "10 per minute"  # refused /auth logins (wrong key, no host) per address
     # Wrong passwords per account: this many are free, then each makes the
     # next attempt wait twice as long (1 s, 2 s, ...) up to the longest.
     login_backoff_after: int = 5
@@ -152,7 +155,7 @@ class Settings:
                 raise ConfigError(f"TRUSTED_PROXIES: not an address or CIDR: {proxy!r}") from exc
         for name in ("ratelimit_authenticate", "ratelimit_password_pages",
                      "ratelimit_meeting_pin", "ratelimit_meeting_pin_room",
-                     "ratelimit_not_found"):
+                     "ratelimit_not_found", "ratelimit_sso"):
             try:
                 parse_many(getattr(self, name))
             except ValueError as exc:

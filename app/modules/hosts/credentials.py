@@ -15,7 +15,7 @@ from app.errors import NotFound, Unauthorized
 from app.extensions import db, settings
 from app.modules.access import Actor, credentials_fit_tenant
 from app.modules.hosts import resolvers
-from app.modules.hosts.models import ApiToken, Host, PasswordLink
+from app.modules.hosts.models import ApiToken, Host, HostWebSession, PasswordLink
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url
 
@@ -39,6 +39,19 @@ LOGIN_BACKOFF = Backoff(
 def authenticate(tenant: Tenant, email: str, password: str) -> str:
     """A new auth_token for the host of ``tenant`` with these credentials
     (401 when wrong, 429 while the account backs off: LOGIN_BACKOFF)."""
+    host = check_password(tenant, email, password)
+    token = new_token()
+    ttl = timedelta(days=settings().api_token_ttl_days)
+    db.session.add(ApiToken(host_id=host.id, token_hash=token_digest(token),
+                            expires_at=utcnow() + ttl))
+    db.session.flush()
+    return token
+
+
+def check_password(tenant: Tenant, email: str, password: str) -> Host:
+    """The live host of ``tenant`` with these credentials, for every login
+    that takes a password (the API's authenticate, the pages' /login): 401
+    when wrong, 429 while the account backs off (LOGIN_BACKOFF)."""
     email = email.strip().lower()
     with LOGIN_BACKOFF.guard(_account(tenant.id, email)):
         host = db.session.execute(
@@ -48,12 +61,7 @@ def authenticate(tenant: Tenant, email: str, password: str) -> str:
         if not verify_password(host.password_hash if host else None, password) or \
                 host is None:
             raise Unauthorized("Wrong email or password")
-    token = new_token()
-    ttl = timedelta(days=settings().api_token_ttl_days)
-    db.session.add(ApiToken(host_id=host.id, token_hash=token_digest(token),
-                            expires_at=utcnow() + ttl))
-    db.session.flush()
-    return token
+    return host
 
 
 def _account(company_id: int, email: str) -> str:
@@ -91,11 +99,19 @@ def logout(token: str) -> None:
     )
 
 
-def revoke_host_tokens(host: Host) -> None:
+def revoke_host_tokens(host: Host, keep_web_session: int | None = None) -> None:
+    """End every API token and web session of the host (a new password, a
+    deletion); ``keep_web_session``: the session that changed the password."""
+    now = utcnow()
     db.session.execute(
         sa.update(ApiToken).where(ApiToken.host_id == host.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
     )
+    sessions = sa.update(HostWebSession).where(HostWebSession.host_id == host.id,
+                                               HostWebSession.revoked_at.is_(None))
+    if keep_web_session is not None:
+        sessions = sessions.where(HostWebSession.id != keep_web_session)
+    db.session.execute(sessions.values(revoked_at=now))
 
 
 def create_password_link(tenant: Tenant, host: Host) -> str:
@@ -138,12 +154,13 @@ def set_password_with_link(tenant: Tenant, token: str, password: str) -> Host:
     return link.host
 
 
-def set_password(host: Host, password: str) -> None:
-    """The host's new password, however it is set: its API tokens are
-    revoked, every link it still had to set one is spent, and its account
-    no longer waits out wrong passwords (LOGIN_BACKOFF)."""
+def set_password(host: Host, password: str, keep_web_session: int | None = None) -> None:
+    """The host's new password, however it is set: its API tokens and web
+    sessions (but ``keep_web_session``, the one that set it) are revoked,
+    every link it still had to set one is spent, and its account no longer
+    waits out wrong passwords (LOGIN_BACKOFF)."""
     host.password_hash = hash_password(password)
-    revoke_host_tokens(host)
+    revoke_host_tokens(host, keep_web_session)
     LOGIN_BACKOFF.forget(_account(host.company_id, host.email))
     db.session.execute(
         sa.update(PasswordLink).where(PasswordLink.host_id == host.id,

@@ -4,6 +4,7 @@ tokens and one-time password links; and the immutable records reads see."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,36 @@ class PasswordLink(IdMixin, CreatedMixin, Model):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     host: Mapped[Host] = relationship(lazy="joined")
+
+
+class SessionVia(enum.StrEnum):
+    """How a host web session was opened: SSO and OpenID sessions may not
+    change the password or the email (the identity provider owns them)."""
+
+    SSO = "sso"
+    PASSWORD = "password"
+    OPENID = "openid"
+
+
+class HostWebSession(IdMixin, CreatedMixin, Model):
+    """A host's login to the pages (the portal, their own room): a cookie
+    whose SHA-256 is stored, so it can be revoked (app/modules/hosts/web_sessions.py)."""
+
+    __tablename__ = "host_web_sessions"
+
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    via: Mapped[SessionVia] = mapped_column(
+        sa.Enum(SessionVia, native_enum=False, length=10, create_constraint=True,
+                name="session_via", values_callable=lambda e: [m.value for m in e])
+    )
+    after_call_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    # The synchronizer token the session's forms carry (not a credential alone:
+    # it proves only that a POST came from a page of this session).
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 @dataclass(frozen=True)
