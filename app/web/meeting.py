@@ -7,13 +7,20 @@ from dataclasses import asdict
 
 from flask import Response, make_response, render_template, request
 
+from app.core.db import utcnow
 from app.core.inputs import path_code
 from app.core.rate_limits import ROOM_NOT_FOUND, client_address, limit_failures
 from app.core.schemas import normalize_origin
 from app.core.security_headers import page_policy
 from app.extensions import settings
-from app.modules.hosts.operations import NO_ROOM, host_by_access_code
-from app.modules.meetings.operations import find_personal_room
+from app.modules.hosts.operations import NO_ROOM
+from app.modules.meetings.scheduling import (
+    Address,
+    RoomState,
+    address_at,
+    invited_moderator,
+    state_of,
+)
 from app.modules.settings.operations import page_settings
 from app.modules.tenants.models import Tenant
 from app.web import bp
@@ -26,15 +33,35 @@ log = logging.getLogger(__name__)
 @limit_failures(ROOM_NOT_FOUND, lambda: [client_address()])
 def meeting_page(access_code: str) -> Response:
     tenant = page_tenant()
-    host = host_by_access_code(tenant, path_code(access_code, NO_ROOM))
-    page = page_settings(tenant, find_personal_room(tenant, host), request.args)
-    reconnect_seconds = settings().meeting_reconnect_seconds
-    config = {"access_code": access_code, "host_name": host.name,
-              "reconnect_seconds": reconnect_seconds,
-              "embed_origins": embed_origins(tenant), **asdict(page)}
-    response = make_response(render_template("web/meeting.html", config=config, page=page))
+    address = address_at(tenant, path_code(access_code, NO_ROOM))
+    now = utcnow()
+    state = state_of(address.room, now)
+    if state is RoomState.OPEN:
+        response = make_response(_room_page(tenant, address, access_code))
+    else:
+        # A scheduled room before it opens, or after it closed: its own page,
+        # which reloads itself into the room when it opens.
+        response = make_response(render_template(
+            "web/waiting.html", room=address.room, state=state.value, now=now,
+            host_name=address.organizer.name), 200 if state is RoomState.WAITING else 410)
+        response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = page_policy(frame_ancestors(tenant))
     return response
+
+
+def _room_page(tenant: Tenant, address: Address, access_code: str) -> str:
+    page = page_settings(tenant, address.room, request.args)
+    invite = request.args.get("invite", "")
+    # A moderator's invitation goes on to the join; a false one is left out
+    # of the page (the join would refuse it), and so is the PIN it spares.
+    invited = address.room is not None and invited_moderator(address.room, invite) is not None
+    config = {"access_code": access_code, "host_name": address.organizer.name,
+              "reconnect_seconds": settings().meeting_reconnect_seconds,
+              "embed_origins": embed_origins(tenant), **asdict(page),
+              "invite": invite if invited else None}
+    if invited:
+        config["pin_required"] = False
+    return render_template("web/meeting.html", config=config, page=page)
 
 
 def frame_ancestors(company: Tenant) -> str:

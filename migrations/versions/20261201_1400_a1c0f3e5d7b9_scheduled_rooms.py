@@ -26,6 +26,7 @@ def upgrade() -> None:
         for name in ("starts_at", "opens_at", "closes_at"):
             batch.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("auto_record", sa.String(length=10), nullable=True))
+        batch.add_column(sa.Column("title", sa.String(length=200), nullable=True))
         batch.create_foreign_key(op.f("fk_rooms_organizer_id_hosts"), "hosts",
                                  ["organizer_id"], ["id"])
         batch.create_index(op.f("ix_rooms_organizer_id"), ["organizer_id"])
@@ -40,6 +41,6 @@ def downgrade() -> None:
         batch.drop_index("uq_rooms_company_access_code")
         batch.drop_index(op.f("ix_rooms_organizer_id"))
         batch.drop_constraint(op.f("fk_rooms_organizer_id_hosts"), type_="foreignkey")
-        for name in ("auto_record", "closes_at", "opens_at", "starts_at", "organizer_id",
+        for name in ("title", "auto_record", "closes_at", "opens_at", "starts_at", "organizer_id",
                      "access_code"):
             batch.drop_column(name)

@@ -84,6 +84,7 @@ async function join() {
   if (moderatorPin) request.moderator_pin = moderatorPin;
   const securityPin = config.pin_required ? $('security-pin').value.trim() : '';
   if (securityPin) request.security_pin = securityPin;
+  if (config.invite) request.invite = config.invite;
   // The web's answer and the camera come in parallel; a quick click must
   // not join without camera and microphone.
   const [ticketForUs] = await Promise.all([requestTicket(request), devicesReady]);

@@ -17,8 +17,9 @@ from app.core.schemas import StrictSchema
 from app.errors import AppError, Forbidden
 from app.extensions import db
 from app.modules.hosts.credentials import actor_for_token
-from app.modules.hosts.operations import NO_ROOM, host_by_access_code
+from app.modules.hosts.operations import NO_ROOM
 from app.modules.meetings.operations import join_room, rejoin_room, role_for
+from app.modules.meetings.scheduling import address_at
 
 _pin = fields.String(validate=validate.Length(1, 12))
 
@@ -28,6 +29,7 @@ class JoinSchema(StrictSchema):
     moderator_pin = _pin
     security_pin = _pin
     rejoin_token = fields.String(validate=validate.Length(1, 4000))
+    invite = fields.String(validate=validate.Length(1, 1000))  # a moderator invitation
 
     @validates_schema
     def _name_or_rejoin(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -90,7 +92,9 @@ def join(access_code: str) -> Response:
     """Anyone with the room's address joins as an attendee (with the room's
     ``security_pin`` when it has one); the room's host or an admin of its
     company (``auth_token`` in the body or as Bearer) or the holder of its
-    ``moderator_pin`` as moderator. A wrong PIN is 403, never a quiet
+    ``moderator_pin``, or a moderator ``invite`` to this room (a scheduled
+    room's invitation link), as moderator. A scheduled room answers 409 before
+    it opens and 410 once it has closed. A wrong PIN is 403, never a quiet
     demotion, and counts against RATELIMIT_MEETING_PIN (per address and
     room) and RATELIMIT_MEETING_PIN_ROOM (per room). ``rejoin_token``
     (the last join token, even expired) resumes as the same participant."""
@@ -99,13 +103,14 @@ def join(access_code: str) -> Response:
     body = json_body()
     token = pop_token(body)
     data = load(join_schema, body)
-    host = host_by_access_code(tenant, path_code(access_code, NO_ROOM))
+    code = path_code(access_code, NO_ROOM)
+    address = address_at(tenant, code)
     if "rejoin_token" in data:
-        ticket = rejoin_room(tenant, host, data["rejoin_token"])
+        ticket = rejoin_room(tenant, code, data["rejoin_token"])
     else:
         caller = actor_for_token(token, tenant).caller if token else None
-        admission = role_for(tenant, host, caller, data.get("moderator_pin"),
-                             data.get("security_pin"))
-        ticket = join_room(tenant, host, data["display_name"].strip() or "Guest", admission)
+        admission = role_for(tenant, address, caller, data.get("moderator_pin"),
+                             data.get("security_pin"), data.get("invite"))
+        ticket = join_room(tenant, address, data["display_name"].strip() or "Guest", admission)
     db.session.commit()
     return jsonify(ticket_schema.dump(ticket))

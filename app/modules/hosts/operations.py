@@ -27,7 +27,8 @@ from app.modules.hosts import resolvers
 from app.modules.hosts.credentials import create_password_link, revoke_host_tokens, set_password
 from app.modules.hosts.models import Host, HostRecord
 from app.modules.mail.operations import queue_mail
-from app.modules.tenants.models import Tenant
+from app.modules.settings.operations import check_host_defaults
+from app.modules.tenants.models import Company, Tenant
 from app.modules.tenants.operations import company_url, load_company
 
 # Access codes and moderator PINs made here: 9 * 10^9 of them, too many to
@@ -39,6 +40,8 @@ HOST_DELETED = "hosts.deleted"  # job kind: payload {"host_id"}
 # What add_host sets itself; every other key of its data is a column of the same name.
 _MADE_HERE = frozenset({"company_id", "password", "no_welcome_email", "access_code",
                         "moderator_pin"})
+# What a host may change of itself; the rest needs someone who may manage it.
+OWN_FIELDS = frozenset({"meeting_defaults"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,10 @@ def list_hosts(actor: Actor, company_id: int | None, page: int,
 
 def update_host(actor: Actor, host_id: int, changes: dict[str, Any]) -> HostRecord:
     host = load_host(actor, host_id)
-    require_may_manage(actor, host.role)
+    if host.id != actor.caller.id or set(changes) - OWN_FIELDS:
+        require_may_manage(actor, host.role)
+    if "meeting_defaults" in changes:
+        check_host_defaults(Tenant.of(host.company), changes["meeting_defaults"])
     if "role" in changes:
         require_may_grant(actor, changes["role"])
         _check_role_fits_company(changes["role"], Tenant.of(host.company))
@@ -134,7 +140,8 @@ def update_host(actor: Actor, host_id: int, changes: dict[str, Any]) -> HostReco
     if password:
         set_password(host, password)
     db.session.flush()
-    return resolvers.record_of(host)
+    # A host changing its own defaults is no manager: no secrets (access.may_manage).
+    return _as_seen_by(actor, resolvers.record_of(host))
 
 
 def delete_host(actor: Actor, host_id: int) -> None:
@@ -161,17 +168,6 @@ def rotate_login_token(actor: Actor, host_id: int) -> HostRecord:
     return resolvers.record_of(host)
 
 
-def host_by_access_code(tenant: Tenant, access_code: str) -> Host:
-    """The live host of ``tenant`` whose meeting room is at ``access_code``."""
-    host = db.session.execute(
-        sa.select(Host).where(Host.company_id == tenant.id, Host.access_code == access_code,
-                              Host.deleted_at.is_(None))
-    ).scalar()
-    if host is None:
-        raise NotFound(NO_ROOM)
-    return host
-
-
 def _check_role_fits_company(role: HostRole, tenant: Tenant) -> None:
     if role is HostRole.RESELLER_ADMIN and not tenant.is_admin_company:
         raise ValidationFailed(
@@ -188,12 +184,27 @@ def _check_unique(host: Host) -> None:
                                      Host.email == host.email)).first():
         raise Conflict("A host with this email exists", {"email": ["Already in use."]})
     if db.session.execute(live.where(Host.reseller_id == host.reseller_id,
-                                     Host.access_code == host.access_code)).first():
+                                     Host.access_code == host.access_code)).first() or \
+            _scheduled_room_has_code(host.reseller_id, host.access_code):
         # Codes are unique per reseller, so the clash may be with another
         # company's host: one answer for every clash, that neither says whose
         # nor that the code is taken (the caller can act on it all the same).
         raise Conflict("Choose another access code",
                        {"access_code": ["Choose another access code."]})
+
+
+# A scheduled room's own access code (app/modules/meetings/scheduling.py)
+# shares the namespace of hosts' codes. Rooms sit above hosts in the domain,
+# so this one check reads their table by name rather than importing them.
+_rooms = sa.table("rooms", sa.column("company_id"), sa.column("access_code"))
+
+
+def _scheduled_room_has_code(reseller_id: int, code: str) -> bool:
+    return db.session.execute(
+        sa.select(_rooms.c.access_code)
+        .join(Company, Company.id == _rooms.c.company_id)
+        .where(Company.reseller_id == reseller_id, _rooms.c.access_code == code)
+    ).first() is not None
 
 
 def _free_access_code(reseller_id: int) -> str:
@@ -203,7 +214,7 @@ def _free_access_code(reseller_id: int) -> str:
             sa.select(Host.id).where(Host.reseller_id == reseller_id, Host.access_code == code,
                                      Host.deleted_at.is_(None))
         ).first()
-        if not taken:
+        if not taken and not _scheduled_room_has_code(reseller_id, code):
             return code
 
 

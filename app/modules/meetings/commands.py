@@ -129,12 +129,12 @@ def _require_standing(session: MeetingSession, grant: JoinGrant) -> None:
 
 
 def _host_deleted(session: MeetingSession) -> bool:
-    host = session.room.host
+    host = session.room.organizer
     return host is not None and host.deleted_at is not None
 
 
 def _current_pin_digest(session: MeetingSession) -> str:
-    host = session.room.host
+    host = session.room.organizer
     return keyed_digest(host.moderator_pin) if host is not None else ""
 
 

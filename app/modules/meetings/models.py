@@ -40,6 +40,7 @@ class Room(IdMixin, CreatedMixin, Model):
     opens_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     auto_record: Mapped[str | None] = mapped_column(sa.String(10))  # none | video | audio
+    title: Mapped[str | None] = mapped_column(sa.String(200))  # a scheduled room's subject
     # Attendees must give it; moderators (host, admins, moderator PIN) need not.
     security_pin: Mapped[str | None] = mapped_column(EncryptedString())
     # None: the company's default (app.modules.settings).
@@ -47,6 +48,11 @@ class Room(IdMixin, CreatedMixin, Model):
 
     host: Mapped[Host | None] = relationship(foreign_keys=[host_id])
     organizer: Mapped[Host | None] = relationship(foreign_keys=[organizer_id])
+
+    @property
+    def organizer_defaults(self) -> dict[str, Any]:
+        """The settings cascade's host level (app.modules.settings.RoomRules)."""
+        return self.organizer.meeting_defaults if self.organizer else {}
 
 
 class MeetingSession(IdMixin, Model):

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app.core.db import utcnow
 from app.core.security import constant_time_equal, join_token_keys, keyed_digest
-from app.errors import Forbidden, Gone, NotFound, Unauthorized
+from app.errors import Conflict, Forbidden, Gone, NotFound, Unauthorized
 from app.extensions import db, settings
 from app.modules.access import Actor, Caller, administers_company, require_may_manage
 from app.modules.hosts.models import Host
@@ -22,6 +23,13 @@ from app.modules.hosts.operations import load_host
 from app.modules.media_nodes.models import MediaNode
 from app.modules.media_nodes.operations import is_live, least_loaded_node
 from app.modules.meetings.models import MeetingSession, Participant, Room
+from app.modules.meetings.scheduling import (
+    Address,
+    RoomState,
+    answers_to,
+    invited_moderator,
+    state_of,
+)
 from app.modules.settings.operations import room_settings
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url
@@ -132,10 +140,12 @@ def place_session(company: Tenant, session: MeetingSession) -> MediaNode:
     return node
 
 
-def join_room(company: Tenant, host: Host, display_name: str,
+def join_room(company: Tenant, address: Address, display_name: str,
               admission: Admission) -> JoinTicket:
-    """A ticket into the running session of ``host``'s personal room."""
-    session = running_session(company, personal_room(company, host))
+    """A ticket into the running session of the room at ``address``."""
+    require_open(address)
+    room = address.room or personal_room(company, address.organizer)
+    session = running_session(company, room)
     # Placing locks the session row: before the participant's insert, whose
     # foreign key share-locks it too (two first joins would deadlock).
     node = place_session(company, session)
@@ -148,26 +158,35 @@ def join_room(company: Tenant, host: Host, display_name: str,
     return _ticket(company, session, node, participant)
 
 
+def require_open(address: Address) -> None:
+    """409 before a scheduled room opens, 410 once it has closed."""
+    state = state_of(address.room, utcnow())
+    if state is RoomState.WAITING:
+        assert address.room is not None and address.room.opens_at is not None
+        raise Conflict(f"This meeting opens at {address.room.opens_at.isoformat()}")
+    if state is RoomState.CLOSED:
+        raise Gone("This meeting is over")
+
+
 # How long after its token expired a participant may still resume: long
 # enough to ride out a network loss or a media node's failure.
 REJOIN_GRACE_SECONDS = 15 * 60
 
 
-def rejoin_room(company: Tenant, host: Host, token: str) -> JoinTicket:
+def rejoin_room(company: Tenant, code: str, token: str) -> JoinTicket:
     """A new ticket for the participant whose (recent) join token this is,
     same name and role, perhaps on another media node: how a page reconnects
-    without asking for PINs again."""
+    without asking for PINs again. The room need not be the one ``code``
+    opens now (a scheduled room's window began meanwhile), only one it opened."""
     grant = grant_of(token, expired_for=REJOIN_GRACE_SECONDS)
-    room = find_personal_room(company, host)
     found = db.session.execute(
         sa.select(Participant, MeetingSession).join(
             MeetingSession, Participant.session_id == MeetingSession.id)
         .where(Participant.public_id == grant.participant_id,
                MeetingSession.public_id == grant.session_id,
-               MeetingSession.company_id == company.id,
-               MeetingSession.room_id == (room.id if room else None))
+               MeetingSession.company_id == company.id)
     ).first()
-    if found is None:
+    if found is None or not answers_to(found[1].room, code):
         raise NotFound("This join token is not for this meeting room")
     participant, session = found
     if session.ended_at is not None:
@@ -207,20 +226,27 @@ class Admission:
     moderator_pin: str | None = None
 
 
-def role_for(company: Tenant, host: Host, caller: Caller | None,
-             moderator_pin: str | None, security_pin: str | None = None) -> Admission:
-    """Moderator for the room's host, an admin of its company, or the right
-    moderator PIN; anyone else is an attendee, who must give the room's
-    security PIN when it has one. A wrong PIN is refused, never a quiet
-    demotion."""
+def role_for(company: Tenant, address: Address, caller: Caller | None,
+             moderator_pin: str | None, security_pin: str | None = None,
+             invite: str | None = None) -> Admission:
+    """Moderator for the room's organizer, an admin of its company, the
+    holder of a moderator invitation to this room, or the right moderator PIN
+    (the organizer's); anyone else is an attendee, who must give the room's
+    security PIN when it has one. A wrong PIN or invitation is refused,
+    never a quiet demotion."""
+    host = address.organizer
     if caller is not None and (
             caller.id == host.id or administers_company(caller, company.id, company.reseller_id)):
+        return Admission(Role.MODERATOR)
+    if invite is not None:
+        if address.room is None or invited_moderator(address.room, invite) is None:
+            raise Forbidden("This invitation is not for this meeting")
         return Admission(Role.MODERATOR)
     if moderator_pin is not None:
         if not constant_time_equal(moderator_pin, host.moderator_pin):
             raise Forbidden("Wrong moderator PIN")
         return Admission(Role.MODERATOR, moderator_pin)
-    required = room_settings(company, find_personal_room(company, host)).security_pin
+    required = room_settings(company, address.room).security_pin
     if required is not None:
         if security_pin is None:
             raise Unauthorized("This meeting asks for its PIN")
