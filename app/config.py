@@ -43,6 +43,10 @@ class Settings:
     s3_endpoint_url: str = ""
     smtp_url: str = ""  # empty: mail is written to the dev outbox folder
     mail_from: str = ""  # empty: no-reply@<reseller domain>
+    # Text messages (conference reminders): the dotted path of a class taking
+    # the Settings, with send(to, text); empty: written to the dev outbox
+    # (app/modules/conferences/sms.py).
+    sms_sender: str = ""
     # Rate-limit counters shared by every web process; empty: in the database
     # (app/core/rate_limit_storage.py), or in memory for a single dev process.
     redis_url: str = ""
@@ -138,6 +142,8 @@ class Settings:
             raise ConfigError("PUBLIC_SCHEME must be http or https")
         for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):
             scheme = url.split("://", 1)[0] if url else ""
+        if self.sms_sender:
+            self._check_sms_sender()
             allowed = {"STORAGE_URL": ("file", "s3"), "SMTP_URL": ("smtp", "smtps")}[name]
             if url and scheme not in allowed:
                 raise ConfigError(f"{name} must start with one of {', '.join(allowed)}://")
@@ -168,6 +174,20 @@ class Settings:
     def _check_join_token_key(self) -> None:
         # Here rather than at the first join: a bad key must stop the start.
         from app.core.security import join_token_keys
+
+    def _check_sms_sender(self) -> None:
+        # Here rather than at the first reminder: a wrong name must stop the start.
+        import importlib
+
+        module, _, name = self.sms_sender.rpartition(".")
+        try:
+            found = bool(module) and callable(
+                getattr(importlib.import_module(module), name, None))
+        except ImportError as exc:
+            raise ConfigError(f"SMS_SENDER: cannot import {module!r}: {exc}") from exc
+        if not found:
+            raise ConfigError(f"SMS_SENDER: not a class path like package.module.Class: "
+                              f"{self.sms_sender!r}")
 
         try:
             join_token_keys(self.secret_key, self.join_token_private_key)

@@ -21,7 +21,8 @@ from app.web.sessions import CookieSessions
 ROOT = Path(__file__).resolve().parent.parent  # the repository: templates/, static/
 # Every module that registers job handlers: the worker runs what these define.
 # (tests/jobs/test_registry.py checks that each tasks.py is listed.)
-TASK_MODULES = ("app.modules.mail.tasks", "app.modules.meetings.tasks")
+TASK_MODULES = ("app.modules.conferences.tasks", "app.modules.mail.tasks",
+                "app.modules.meetings.tasks")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

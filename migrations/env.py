@@ -8,6 +8,7 @@ from app.core import rate_limit_storage as _rate_limits  # noqa: F401  (tables f
 from app.core.db import Model
 from app.extensions import db
 from app.jobs import models as _jobs  # noqa: F401
+from app.modules.conferences import models as _conferences  # noqa: F401
 from app.modules.hosts import models as _hosts  # noqa: F401
 from app.modules.media_nodes import models as _media_nodes  # noqa: F401
 from app.modules.meetings import models as _meetings  # noqa: F401

@@ -8,4 +8,11 @@ from app.core.error_rendering import register_error_renderer
 bp = Blueprint("enterprise_api", __name__, url_prefix="/enterprise_api")
 register_error_renderer(bp, render_json_error)
 
-from app.api.enterprise import auth, companies, docs, hosts, rooms  # noqa: E402, F401  (routes)
+from app.api.enterprise import (  # noqa: E402, F401  (routes)
+    auth,
+    companies,
+    conferences,
+    docs,
+    hosts,
+    rooms,
+)

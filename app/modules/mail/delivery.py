@@ -25,7 +25,22 @@ def build_message(payload: dict[str, Any]) -> EmailMessage:
     msg.set_content(payload["text"])
     if payload.get("html"):
         msg.add_alternative(payload["html"], subtype="html")
+    _attach(msg, payload.get("attachments", []))
     return msg
+
+
+def _attach(msg: EmailMessage, attachments: list[dict[str, Any]]) -> None:
+    """Text alternatives first (the body stays multipart/alternative, the
+    invitation its last part), then every attachment as a file."""
+    for item in attachments:
+        if item.get("alternative"):
+            msg.add_alternative(item["content"], subtype=item["content_type"].split("/")[1],
+                                params=item["params"])
+    for item in attachments:
+        maintype, subtype = item["content_type"].split("/")
+        msg.add_attachment(item["content"].encode(), maintype=maintype, subtype=subtype,
+                           filename=item["filename"],
+                           params={**item["params"], "charset": "UTF-8"})
 
 
 def deliver(msg: EmailMessage, settings: Settings) -> None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from email.utils import make_msgid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from email.utils import formataddr, make_msgid
+from typing import Any
 
 from flask import render_template
 
@@ -12,13 +15,30 @@ from app.modules.tenants.models import Tenant
 SEND_MAIL = "mail.send"
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail, e.g. a calendar invitation: ``content_type``
+    ``text/calendar`` with ``params`` ``{"method": "REQUEST"}``. ``alternative``:
+    also a part of the body's multipart/alternative, where calendar programs
+    (Outlook, Gmail) look for an invitation they offer to accept."""
+
+    filename: str
+    content_type: str
+    content: str
+    params: dict[str, str] = field(default_factory=dict)
+    alternative: bool = False
+
+
 def sender_for(company: Tenant) -> str:
-    """The From header: the reseller's name at MAIL_FROM or no-reply@its domain."""
-    address = settings().mail_from or f"no-reply@{company.reseller.domain}"
-    return f"{company.reseller.name} <{address}>"
+    """The From header: the reseller's mail sender name (else its name) at
+    MAIL_FROM or no-reply@its domain."""
+    reseller = company.reseller
+    address = settings().mail_from or f"no-reply@{reseller.domain}"
+    return formataddr((reseller.mail_sender_name or reseller.name, address))
 
 
-def queue_mail(company: Tenant, to: str, template: str, **context: object) -> Job:
+def queue_mail(company: Tenant, to: str, template: str, *,
+               attachments: Sequence[Attachment] = (), **context: object) -> Job:
     """Render ``templates/mail/<template>.{subject,txt,html}`` and queue its delivery.
 
     Rendering happens now, in the caller's request, so the job carries the
@@ -27,7 +47,7 @@ def queue_mail(company: Tenant, to: str, template: str, **context: object) -> Jo
     """
     context = {"company": company, "reseller": company.reseller, **context}
     subject = render_template(f"mail/{template}.subject.txt", **context).strip()
-    payload = {
+    payload: dict[str, Any] = {
         "from": sender_for(company),
         "to": to,
         "subject": subject,
@@ -35,4 +55,6 @@ def queue_mail(company: Tenant, to: str, template: str, **context: object) -> Jo
         "html": render_template(f"mail/{template}.html", **context),
         "message_id": make_msgid(domain=company.reseller.domain),
     }
+    if attachments:
+        payload["attachments"] = [asdict(attachment) for attachment in attachments]
     return enqueue(SEND_MAIL, payload)
