@@ -14,5 +14,6 @@ from app.api.enterprise import (  # noqa: E402, F401  (routes)
     conferences,
     docs,
     hosts,
+    resellers,
     rooms,
 )

@@ -23,7 +23,7 @@ from app.core.schemas import (
     validate_origin,
 )
 from app.modules.access import HostRole
-from app.modules.settings.operations import HIDEABLE_CONTROLS, LANGUAGES
+from app.modules.settings.schemas import MeetingDefaultsSchema
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ACCESS_CODE_DIGITS = (4, 12)
@@ -96,17 +96,6 @@ class BrandingSchema(StrictSchema):
     white_label = StrictBoolean()
 
 
-class MeetingDefaultsSchema(StrictSchema):
-    """A company's defaults for its meeting rooms (app.modules.settings)."""
-
-    hidden_controls = fields.List(fields.String(validate=validate.OneOf(HIDEABLE_CONTROLS)),
-                                  validate=validate.Length(max=len(HIDEABLE_CONTROLS)))
-    after_call_url = fields.Url(schemes={"http", "https"}, allow_none=True,
-                                validate=validate.Length(max=2000))
-    mute_mode = MuteModeField()
-    language = fields.String(validate=validate.OneOf(LANGUAGES))
-
-
 _company_name = fields.String(validate=validate.Length(1, 200))
 _origins = fields.List(fields.String(validate=validate_origin), validate=validate.Length(max=50))
 
@@ -119,6 +108,7 @@ class CompanyCreateSchema(StrictSchema):
     embed_origins = _origins
     branding = fields.Nested(BrandingSchema)
     meeting_defaults = fields.Nested(MeetingDefaultsSchema)
+    inherit_reseller_defaults = StrictBoolean()
 
 
 class CompanyIdSchema(StrictSchema):
@@ -133,6 +123,7 @@ class CompanyUpdateSchema(CompanyIdSchema):
     embed_origins = _origins
     branding = fields.Nested(BrandingSchema)
     meeting_defaults = fields.Nested(MeetingDefaultsSchema)
+    inherit_reseller_defaults = StrictBoolean()
 
 
 class CompanyListSchema(PageRequestSchema):
@@ -149,6 +140,7 @@ class CompanySchema(Schema):
     embed_origins = fields.List(fields.String())
     branding = fields.Nested(BrandingSchema)
     meeting_defaults = fields.Nested(MeetingDefaultsSchema)
+    inherit_reseller_defaults = fields.Boolean()
     is_admin_company = fields.Boolean()
     created_at = fields.DateTime()
 
@@ -194,6 +186,7 @@ class HostUpdateSchema(HostIdSchema):
     subscription_ids = _subscription_ids
     moderator_pin = Digits(*PIN_DIGITS)
     access_code = Digits(*ACCESS_CODE_DIGITS)
+    meeting_defaults = fields.Nested(MeetingDefaultsSchema)
 
 
 class HostListSchema(PageRequestSchema):
@@ -217,6 +210,8 @@ class HostSchema(Schema):
     password_creation_link = fields.String(allow_none=True, dump_default=None)
     login_token_public_key = fields.String()
     subscription_ids = fields.List(fields.Integer())
+    # Confera's addition: the host's level of the settings cascade.
+    meeting_defaults = fields.Nested(MeetingDefaultsSchema)
 
 
 class HostPageSchema(Schema):

@@ -50,6 +50,8 @@ class Host(IdMixin, CreatedMixin, Model):
     moderator_pin: Mapped[str] = mapped_column(EncryptedString())  # shown again: encrypted
     login_token_public_key: Mapped[str] = mapped_column(EncryptedString())
     subscription_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    # The host's level of the settings cascade (app.modules.settings).
+    meeting_defaults: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # Not joined: most reads of a host need no company (meeting joins, access checks);
@@ -133,6 +135,7 @@ class HostRecord:
     moderator_pin: str | None  # None: hidden from this reader (``without_secrets``)
     login_token_public_key: str | None
     subscription_ids: tuple[int, ...]
+    meeting_defaults: dict[str, Any]  # never changed in place: the cache shares it
     meeting_url: str
 
     @classmethod
@@ -141,7 +144,8 @@ class HostRecord:
         for f in dataclasses.fields(cls):
             if f.name not in values:
                 value = getattr(host, f.name)
-                values[f.name] = tuple(value) if isinstance(value, list) else value
+                values[f.name] = tuple(value) if isinstance(value, list) else \
+                    dict(value) if isinstance(value, dict) else value
         return cls(**values)
 
     def without_secrets(self) -> HostRecord:

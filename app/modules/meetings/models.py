@@ -50,7 +50,7 @@ class Room(IdMixin, CreatedMixin, Model):
     organizer: Mapped[Host | None] = relationship(foreign_keys=[organizer_id])
 
     @property
-    def organizer_defaults(self) -> dict[str, Any]:
+    def organizer_defaults(self) -> dict[str, object]:
         """The settings cascade's host level (app.modules.settings.RoomRules)."""
         return self.organizer.meeting_defaults if self.organizer else {}
 

@@ -16,6 +16,10 @@ class Reseller(IdMixin, CreatedMixin, Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     domain: Mapped[str] = mapped_column(sa.String(253), unique=True)
     branding: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The reseller's level of the settings cascade (app.modules.settings), for
+    # the companies that inherit it.
+    meeting_defaults: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    mail_sender_name: Mapped[str | None] = mapped_column(sa.String(100))  # None: its name
 
     companies: Mapped[list[Company]] = relationship(back_populates="reseller")
 
@@ -33,6 +37,9 @@ class Company(IdMixin, CreatedMixin, Model):
     branding: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # Defaults for the company's meeting rooms (app.modules.settings).
     meeting_defaults: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # False: the reseller's meeting defaults do not apply here (only the
+    # reseller changes it).
+    inherit_reseller_defaults: Mapped[bool] = mapped_column(default=True)
     is_admin_company: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -49,6 +56,14 @@ class ResellerRecord:
     name: str
     domain: str
     branding: dict[str, Any]
+    meeting_defaults: dict[str, Any]
+    mail_sender_name: str | None
+
+    @classmethod
+    def of(cls, reseller: Reseller) -> ResellerRecord:
+        return cls(name=reseller.name, domain=reseller.domain, branding=dict(reseller.branding),
+                   meeting_defaults=dict(reseller.meeting_defaults),
+                   mail_sender_name=reseller.mail_sender_name)
 
 
 @dataclass(frozen=True)
@@ -67,19 +82,19 @@ class Tenant:
     embed_origins: tuple[str, ...]
     branding: dict[str, Any]  # never changed in place: shared by the process's requests
     meeting_defaults: dict[str, Any]
+    inherit_reseller_defaults: bool
     is_admin_company: bool
     created_at: datetime
     reseller: ResellerRecord
 
     @classmethod
     def of(cls, company: Company) -> Tenant:
-        reseller = company.reseller
         return cls(
             id=company.id, reseller_id=company.reseller_id, subdomain=company.subdomain,
             name=company.name, host_name=company.host_name, custom_domain=company.custom_domain,
             openid_provider=company.openid_provider, embed_origins=tuple(company.embed_origins),
             branding=dict(company.branding), meeting_defaults=dict(company.meeting_defaults),
+            inherit_reseller_defaults=company.inherit_reseller_defaults,
             is_admin_company=company.is_admin_company, created_at=company.created_at,
-            reseller=ResellerRecord(name=reseller.name, domain=reseller.domain,
-                                    branding=dict(reseller.branding)),
+            reseller=ResellerRecord.of(company.reseller),
         )

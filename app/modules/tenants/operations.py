@@ -11,21 +11,17 @@ from app.core.schemas import normalize_origin
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, settings
 from app.modules.access import Actor, HostRole, covers_company
-from app.modules.tenants.models import Company, Reseller, Tenant
+from app.modules.settings import operations as cascade
+from app.modules.tenants.models import Company, Reseller, ResellerRecord, Tenant
 
 # Fields a COMPANY_ADMIN may change on its own company; the rest is the reseller's.
 COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding", "meeting_defaults"})
 
-DEFAULT_BRANDING: dict[str, Any] = {"primary_color": "#1f6feb"}
-
 
 def branding_for(tenant: Tenant) -> dict[str, Any]:
-    """Branding as it applies: platform default, then reseller, then company.
-    The product is named after the reseller unless it says otherwise."""
-    return {
-        **DEFAULT_BRANDING, "product_name": tenant.reseller.name,
-        **tenant.reseller.branding, **tenant.branding,
-    }
+    """Branding as it applies: platform default, then reseller, then company
+    (the settings cascade's ``branding``)."""
+    return cascade.branding(tenant)
 
 
 def company_url(tenant: Tenant, path: str) -> str:
@@ -98,7 +94,10 @@ def create_company(actor: Actor, data: dict[str, Any]) -> Tenant:
         embed_origins=_origins(data.get("embed_origins", [])),
         branding=data.get("branding", {}),
         meeting_defaults=data.get("meeting_defaults", {}),
+        inherit_reseller_defaults=data.get("inherit_reseller_defaults", True),
     )
+    company.reseller = db.session.get_one(Reseller, actor.reseller_id)
+    cascade.check_company_defaults(company, company.meeting_defaults)
     _check_names_free(company)
     db.session.add(company)
     db.session.flush()
@@ -128,10 +127,32 @@ def update_company(actor: Actor, company_id: int, changes: dict[str, Any]) -> Te
         changes["embed_origins"] = _origins(changes["embed_origins"])
     for key, value in changes.items():
         setattr(company, key, value)
+    if "meeting_defaults" in changes:  # against the reseller's, as the changes leave them
+        cascade.check_company_defaults(company, company.meeting_defaults)
     if {"subdomain", "custom_domain"} & set(changes):
         _check_names_free(company)
     db.session.flush()
     return Tenant.of(company)
+
+
+def get_reseller(actor: Actor) -> ResellerRecord:
+    """The actor's own reseller (a reseller admin's; there is no other to ask for)."""
+    actor.require(HostRole.RESELLER_ADMIN)
+    return ResellerRecord.of(db.session.get_one(Reseller, actor.reseller_id))
+
+
+def update_reseller(actor: Actor, changes: dict[str, Any]) -> ResellerRecord:
+    """Change the actor's reseller: branding, mail sender name, meeting
+    defaults (each replaced as a whole). Its companies that stored wider
+    permissions before keep them stored, and ignored (app.modules.settings)."""
+    actor.require(HostRole.RESELLER_ADMIN)
+    reseller = db.session.get_one(Reseller, actor.reseller_id)
+    if "meeting_defaults" in changes:
+        cascade.check_reseller_defaults(changes["meeting_defaults"])
+    for key, value in changes.items():
+        setattr(reseller, key, value)
+    db.session.flush()
+    return ResellerRecord.of(reseller)
 
 
 def deactivate_company(actor: Actor, company_id: int) -> None:
