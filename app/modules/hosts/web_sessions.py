@@ -30,6 +30,7 @@ from app.modules.tenants.models import Tenant
 # http://*.localhost in development (docs/security.md, "Host web sessions").
 HOST_SESSION_COOKIE = "confera_host_session"
 SSO_REFUSED = "This login link is not valid"
+CREDENTIALS_ELSEWHERE = "Your password and email are managed by your company's sign-on"
 
 
 def _refused_sso(error: AppError) -> bool:
@@ -159,7 +160,7 @@ def change_email(session: HostSession, current_password: str, email: str) -> Hos
 
 def _own_host_to_change(session: HostSession, current_password: str) -> Host:
     if not session.may_change_credentials:
-        raise Forbidden("Your password and email are managed by your company's sign-on")
+        raise Forbidden(CREDENTIALS_ELSEWHERE)
     host = db.session.get(Host, session.host.id)
     if host is None or host.deleted_at is not None:
         raise Unauthorized("Your session has ended")
