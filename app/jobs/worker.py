@@ -16,7 +16,7 @@ import signal
 import socket
 import threading
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
 import sqlalchemy as sa
@@ -58,19 +58,20 @@ class Worker:
                 self._stop.wait(self.settings.job_poll_seconds)
         log.info("worker %s stopped", self.name)
 
-    def run_one(self) -> bool:
-        """Take one due job and run it; False when none was due."""
+    def run_one(self, now: datetime | None = None) -> bool:
+        """Take one job due at ``now`` (default: the clock; a test moves it
+        ahead to run a job made for later) and run it; False when none was due."""
         with self.app.app_context():
-            job_id = self._claim()
+            job_id = self._claim(now or utcnow())
             if job_id is None:
                 return False
             self._execute(job_id)
             return True
 
-    def run_until_idle(self) -> int:
+    def run_until_idle(self, now: datetime | None = None) -> int:
         """Run due jobs until none is left; returns how many ran (tests, CLI)."""
         count = 0
-        while self.run_one():
+        while self.run_one(now):
             count += 1
         return count
 
@@ -78,8 +79,7 @@ class Worker:
         log.info("worker %s: signal %s, stopping after the current job", self.name, signum)
         self._stop.set()
 
-    def _claim(self) -> int | None:
-        now = utcnow()
+    def _claim(self, now: datetime) -> int | None:
         due = sa.and_(
             Job.status == JobStatus.PENDING,
             Job.run_at <= now,

@@ -99,6 +99,7 @@ def list_conferences(actor: Actor, query: dict[str, Any]) -> Page[ConferenceReco
     else:
         select = select.where(Conference.company_id == actor.tenant.id)
     zone_name = query.get("time_zone") or "UTC"
+    times.zone(zone_name)  # 422 for an unknown zone, with or without a range
     if query.get("from"):
         since = times.to_utc(times.parse_wall_time(query["from"], "from"), zone_name, "from")
         select = select.where(Conference.end_at > since)

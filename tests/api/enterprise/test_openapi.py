@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -78,6 +79,8 @@ def test_a_request_generated_from_the_document_is_accepted(
         body["role"] = HostRole.HOST.value  # the one enum value a company's host may have
     response = client.post(f"/enterprise_api/{path}", json=body,
                            headers={"Host": reseller["admin_company"]["host_name"]})
+    if path.startswith("conference/"):  # no document knows a future time, or a conference
+        body.update(_conference_values(client, reseller, host, body["auth_token"], body))
     assert response.status_code == 200, (body, response.json)
 
 
@@ -129,3 +132,15 @@ def _all_properties(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
         found += [(f"{path}.{p}", s) for p, s in body.get("properties", {}).items()]
     return found
+
+
+def _conference_values(client, reseller, host, token, body) -> dict[str, Any]:
+    future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+    values: dict[str, Any] = {"start": future, "time_zone": "UTC"} if "start" in body else {}
+    if "conference_id" in body:
+        made = client.post("/enterprise_api/conference/create",
+                           headers={"Host": reseller["admin_company"]["host_name"]},
+                           json={"auth_token": token, "host_id": host["id"], "subject": "S",
+                                 "duration": 30, **values, "start": future, "time_zone": "UTC"})
+        values["conference_id"] = made.json["conference_id"]
+    return values
