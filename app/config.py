@@ -138,12 +138,12 @@ class Settings:
             if not url.startswith(("stun:", "turn:", "turns:")):
                 raise ConfigError(f"ICE_SERVERS: not a stun:/turn: URL: {url!r}")
         self._check_rate_limits()
+        if self.sms_sender:
+            self._check_sms_sender()
         if self.public_scheme not in ("http", "https"):
             raise ConfigError("PUBLIC_SCHEME must be http or https")
         for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):
             scheme = url.split("://", 1)[0] if url else ""
-        if self.sms_sender:
-            self._check_sms_sender()
             allowed = {"STORAGE_URL": ("file", "s3"), "SMTP_URL": ("smtp", "smtps")}[name]
             if url and scheme not in allowed:
                 raise ConfigError(f"{name} must start with one of {', '.join(allowed)}://")
@@ -171,10 +171,6 @@ class Settings:
             raise ConfigError("LOGIN_BACKOFF_AFTER must be 0 or more and "
                               "LOGIN_BACKOFF_MAX_SECONDS at least 1")
 
-    def _check_join_token_key(self) -> None:
-        # Here rather than at the first join: a bad key must stop the start.
-        from app.core.security import join_token_keys
-
     def _check_sms_sender(self) -> None:
         # Here rather than at the first reminder: a wrong name must stop the start.
         import importlib
@@ -188,6 +184,10 @@ class Settings:
         if not found:
             raise ConfigError(f"SMS_SENDER: not a class path like package.module.Class: "
                               f"{self.sms_sender!r}")
+
+    def _check_join_token_key(self) -> None:
+        # Here rather than at the first join: a bad key must stop the start.
+        from app.core.security import join_token_keys
 
         try:
             join_token_keys(self.secret_key, self.join_token_private_key)

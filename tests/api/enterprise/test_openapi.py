@@ -77,10 +77,10 @@ def test_a_request_generated_from_the_document_is_accepted(
         body.update(email=admin["email"], password=DEFAULT_PASSWORD)
     if path == "host/create":
         body["role"] = HostRole.HOST.value  # the one enum value a company's host may have
-    response = client.post(f"/enterprise_api/{path}", json=body,
-                           headers={"Host": reseller["admin_company"]["host_name"]})
     if path.startswith("conference/"):  # no document knows a future time, or a conference
         body.update(_conference_values(client, reseller, host, body["auth_token"], body))
+    response = client.post(f"/enterprise_api/{path}", json=body,
+                           headers={"Host": reseller["admin_company"]["host_name"]})
     assert response.status_code == 200, (body, response.json)
 
 
