@@ -15,6 +15,7 @@ from app.core.inputs import MAX_JSON_DEPTH, check_json_values
 from app.errors import BadRequest, NotFound, ValidationFailed
 from app.extensions import settings
 from app.modules.hosts.resolvers import tenant_at
+from app.modules.hosts.web_sessions import HOST_SESSION_COOKIE, HostSession, host_session
 from app.modules.tenants.models import Tenant
 
 
@@ -53,6 +54,15 @@ def pop_token(body: dict[str, Any], field: str = "auth_token") -> str | None:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else None
     return token or None
+
+
+def cookie_host_session(tenant: Tenant) -> HostSession | None:
+    """The host's web session the request's cookie names on ``tenant``
+    (/auth, /login), if live. Only JSON endpoints read it: a JSON request
+    from another site needs a CORS preflight that is never granted, so no
+    site can use a host's cookie here."""
+    token = request.cookies.get(HOST_SESSION_COOKIE)
+    return host_session(tenant, token) if token else None
 
 
 def load(schema: Schema, body: dict[str, Any]) -> dict[str, Any]:

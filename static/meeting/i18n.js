@@ -30,6 +30,7 @@ const WORDS = {
     ended_timeout: 'The connection to the meeting was lost and could not be restored.',
     ended_error: 'The connection to the meeting was lost.',
     ended_locked: 'The meeting is locked.', ended_full: 'The meeting is full.',
+    you_are_host: 'You are the host',
   },
   de: {
     your_name: 'Ihr Name', camera: 'Kamera', microphone: 'Mikrofon',
@@ -60,6 +61,7 @@ const WORDS = {
     ended_timeout: 'Die Verbindung zum Meeting ging verloren und ließ sich nicht wiederherstellen.',
     ended_error: 'Die Verbindung zum Meeting ging verloren.',
     ended_locked: 'Das Meeting ist gesperrt.', ended_full: 'Das Meeting ist voll.',
+    you_are_host: 'Sie sind der Gastgeber',
   },
   fr: {
     your_name: 'Votre nom', camera: 'Caméra', microphone: 'Micro',
@@ -90,6 +92,7 @@ const WORDS = {
     ended_timeout: "La connexion à la réunion a été perdue et n'a pas pu être rétablie.",
     ended_error: 'La connexion à la réunion a été perdue.',
     ended_locked: 'La réunion est verrouillée.', ended_full: 'La réunion est complète.',
+    you_are_host: "Vous êtes l'hôte",
   },
   es: {
     your_name: 'Su nombre', camera: 'Cámara', microphone: 'Micrófono',
@@ -120,6 +123,7 @@ const WORDS = {
     ended_timeout: 'Se perdió la conexión con la reunión y no se pudo restablecer.',
     ended_error: 'Se perdió la conexión con la reunión.',
     ended_locked: 'La reunión está bloqueada.', ended_full: 'La reunión está llena.',
+    you_are_host: 'Usted es el anfitrión',
   },
 };
 

@@ -160,6 +160,7 @@ function onJoined(joined) {
   $('prejoin').hidden = true;
   $('room').hidden = false;
   $('moderator-controls').hidden = !isModerator();
+  $('you-are-host').hidden = !(ticket && ticket.as_host); // admitted by their own session
   for (const id of [...state.people.keys()]) dropPerson(id);
   for (const info of joined.participants) addPerson(info);
   const mine = state.people.get(joined.me.participant_id);
@@ -423,7 +424,9 @@ function finish(code, reason) {
   const byCode = { 4010: 'ended_locked', 4029: 'ended_full' }[code];
   $('ended-text').textContent = t(byCode || `ended_${reason}`);
   tellParent('vivomeetingsLeaveCallEvent', { reason });
-  if (config.after_call_url) window.location.assign(config.after_call_url);
+  // The host's own after_call_url (given to /auth) wins over the company's.
+  const afterCall = (ticket && ticket.after_call_url) || config.after_call_url;
+  if (afterCall) window.location.assign(afterCall);
 }
 
 // --- controls ----------------------------------------------------------------

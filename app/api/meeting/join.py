@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.api.content_type import require_json_content_type
 from app.api.meeting import bp
-from app.api.parsing import json_body, load, pop_token, request_tenant
+from app.api.parsing import cookie_host_session, json_body, load, pop_token, request_tenant
 from app.core.inputs import path_code
 from app.core.rate_limits import ROOM_NOT_FOUND, FailureLimit, client_address, limit_failures
 from app.core.schemas import StrictSchema
@@ -20,6 +20,7 @@ from app.modules.hosts.credentials import actor_for_token
 from app.modules.hosts.operations import NO_ROOM
 from app.modules.meetings.operations import join_room, rejoin_room, role_for
 from app.modules.meetings.scheduling import address_at
+from app.protocol.join_token import Role
 
 _pin = fields.String(validate=validate.Length(1, 12))
 
@@ -45,6 +46,9 @@ class JoinTicketSchema(Schema):
     ice_servers = fields.List(fields.String())
     token = fields.String()
     expires_at = fields.Integer()
+    # Only for the host (or an admin) whose own web session made them moderator:
+    as_host = fields.Boolean()  # the page says "you are the host"
+    after_call_url = fields.String()  # where the page goes when they leave (from /auth)
 
 
 join_schema = JoinSchema()
@@ -91,7 +95,9 @@ def _pins_given() -> bool:
 def join(access_code: str) -> Response:
     """Anyone with the room's address joins as an attendee (with the room's
     ``security_pin`` when it has one); the room's host or an admin of its
-    company (``auth_token`` in the body or as Bearer) or the holder of its
+    company (``auth_token`` in the body or as Bearer or, without one, their
+    web session's cookie from /auth or /login: then the answer says
+    ``as_host`` and the session's ``after_call_url``) or the holder of its
     ``moderator_pin``, or a moderator ``invite`` to this room (a scheduled
     room's invitation link), as moderator. A scheduled room answers 409 before
     it opens and 410 once it has closed. A wrong PIN is 403, never a quiet
@@ -105,12 +111,21 @@ def join(access_code: str) -> Response:
     data = load(join_schema, body)
     code = path_code(access_code, NO_ROOM)
     address = address_at(tenant, code)
+    own_session = None  # the web session that made its host moderator here
     if "rejoin_token" in data:
         ticket = rejoin_room(tenant, code, data["rejoin_token"])
     else:
-        caller = actor_for_token(token, tenant).caller if token else None
+        # No auth_token: the host's own web session (SSO, login) stands for it.
+        session = None if token else cookie_host_session(tenant)
+        caller = actor_for_token(token, tenant).caller if token else \
+            session.caller if session else None
         admission = role_for(tenant, address, caller, data.get("moderator_pin"),
                              data.get("security_pin"), data.get("invite"))
         ticket = join_room(tenant, address, data["display_name"].strip() or "Guest", admission)
+        if session is not None and admission.role is Role.MODERATOR:
+            own_session = session
     db.session.commit()
-    return jsonify(ticket_schema.dump(ticket))
+    answer = ticket_schema.dump(ticket)
+    if own_session is not None:
+        answer.update(as_host=True, after_call_url=own_session.after_call_url)
+    return jsonify(answer)
