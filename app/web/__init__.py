@@ -27,4 +27,12 @@ def _page_policy(response: Response) -> Response:
 
 register_error_renderer(bp, render_error_page)
 
-from app.web import auth, host_session, login, meeting, password, portal  # noqa: E402, F401  (routes)
+from app.web import (  # noqa: E402, F401  (routes)
+    auth,
+    host_session,
+    host_settings,
+    login,
+    meeting,
+    password,
+    portal,
+)
