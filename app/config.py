@@ -62,6 +62,7 @@ class Settings:
     # requests that wait on a media node.
     web_threads: int = 4
     api_token_ttl_days: int = 30
+    oauth_token_seconds: int = 3600  # lifetime of an OAuth client's access token
     # The longest a web process trusts a cached tenant, auth_token or host look-up
     # without having heard of a change (app/core/identity_cache.py); 0: off.
     identity_cache_seconds: float = 60.0
@@ -77,6 +78,7 @@ class Settings:
     ratelimit_meeting_pin: str = "10 per minute"  # wrong PINs per address and room
     ratelimit_meeting_pin_room: str = "100 per hour"  # wrong PINs per room, all addresses
     ratelimit_not_found: str = "30 per minute"  # room addresses that name no room, per address
+    ratelimit_oauth_client: str = "10 per minute"  # failed OAuth client logins per address
     ratelimit_sso: str = "10 per minute"  # refused /auth logins (wrong key, no host) per address
     # Wrong passwords per account: this many are free, then each makes the
     # next attempt wait twice as long (1 s, 2 s, ...) up to the longest.
@@ -128,6 +130,8 @@ class Settings:
                               "MEDIA_NODE_HEARTBEAT_SECONDS")
         if self.identity_cache_seconds < 0:
             raise ConfigError("IDENTITY_CACHE_SECONDS must not be negative")
+        if self.oauth_token_seconds < 60:
+            raise ConfigError("OAUTH_TOKEN_SECONDS must be at least 60")
         if self.meeting_reconnect_seconds < 1:
             raise ConfigError("MEETING_RECONNECT_SECONDS must be at least 1")
         if len(self.secret_key) < 16:
@@ -161,7 +165,7 @@ class Settings:
                 raise ConfigError(f"TRUSTED_PROXIES: not an address or CIDR: {proxy!r}") from exc
         for name in ("ratelimit_authenticate", "ratelimit_password_pages",
                      "ratelimit_meeting_pin", "ratelimit_meeting_pin_room",
-                     "ratelimit_not_found", "ratelimit_sso"):
+                     "ratelimit_not_found", "ratelimit_oauth_client", "ratelimit_sso"):
             try:
                 parse_many(getattr(self, name))
             except ValueError as exc:

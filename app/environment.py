@@ -61,3 +61,16 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# Names that never leave a development machine or a test run: loopback, and the
+# reserved top-level names localhost (RFC 6761: resolves to loopback) and test.
+_LOCAL_SUFFIXES = (".localhost", ".test")
+
+
+def is_local_name(host: str) -> bool:
+    """Whether ``host`` is this machine or a name reserved for tests: where
+    plain http may stand in for https outside production (an OpenID issuer,
+    the OAuth token endpoint in ``make run``)."""
+    name = host.lower().rstrip(".")
+    return is_loopback(name) or name.endswith(_LOCAL_SUFFIXES)

@@ -42,7 +42,9 @@ CUSTOM_FIELDS: dict[Any, Any] = {
 def build_spec() -> dict[str, Any]:
     spec = new_spec("enterprise_api", (
         "JSON over HTTPS POST on a company's host name. Every call but "
-        "authenticate carries `auth_token` in the body (or `Authorization: Bearer`)."),
+        "authenticate carries `auth_token` in the body (or `Authorization: Bearer`), "
+        "or an OAuth client's access token from `POST /oauth/token` as `Authorization: "
+        "Bearer`, which needs the scope an endpoint names."),
         CUSTOM_FIELDS)
     for ep in ENDPOINTS:
         extra = {"auth_token": "From authenticate"} if ep.authenticated else None
@@ -51,7 +53,8 @@ def build_spec() -> dict[str, Any]:
         spec.path(path=f"/enterprise_api/{ep.path}", operations={"post": {
             "operationId": ep.path.replace("/", "_"),
             "summary": ep.summary,
-            "description": f"Who may call: {ep.roles}.",
+            "description": f"Who may call: {ep.roles}. " + (
+                f"OAuth scope: `{ep.scope}`." if ep.scope else "Not for OAuth access tokens."),
             "tags": [ep.path.split("/")[0]],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": body_schema(spec, ep.body, extra)}}},

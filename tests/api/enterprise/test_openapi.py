@@ -68,6 +68,8 @@ def test_a_request_generated_from_the_document_is_accepted(
     host = make_host(company)
     admin = reseller["admin"]
     ids = {"company_id": company["id"], "host_id": host["id"]}
+    if path.startswith("oauth_client/"):
+        ids["client_id"] = _oauth_client(client, reseller, company, token_for(admin))
     operation = spec["paths"][f"/enterprise_api/{path}"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     body = _example(spec, schema, ids)
@@ -82,6 +84,14 @@ def test_a_request_generated_from_the_document_is_accepted(
     response = client.post(f"/enterprise_api/{path}", json=body,
                            headers={"Host": reseller["admin_company"]["host_name"]})
     assert response.status_code == 200, (body, response.json)
+
+
+def _oauth_client(client, reseller, company, token) -> str:
+    made = client.post("/enterprise_api/oauth_client/create",
+                       headers={"Host": reseller["admin_company"]["host_name"]},
+                       json={"auth_token": token, "company_id": company["id"], "name": "X",
+                             "scopes": ["host:read"]})
+    return str(made.json["client_id"])
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +115,8 @@ def _example(spec: dict[str, Any], schema: dict[str, Any], ids: dict[str, int]) 
         return True
     if kind == "integer":
         return max(1, schema.get("minimum", 1))
-    if kind == "array":
-        return []
+    if kind == "array":  # as few items as it takes
+        return [_example(spec, schema["items"], ids)] * schema.get("minItems", 0)
     assert kind == "string", schema
     return _string(schema)
 
