@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 
 from app.errors import NotFound
 from app.modules.hosts.resolvers import tenant_at
@@ -16,8 +16,9 @@ def page_tenant() -> Tenant:
 
 
 def brand_context() -> dict[str, str]:
-    """Template variables for the page's branding; neutral where no tenant resolves."""
-    tenant = tenant_at(request.host)
+    """Template variables for the page's branding; neutral where no tenant
+    resolves, or outside a request (a mail rendered by a job: conference reminders)."""
+    tenant = tenant_at(request.host) if has_request_context() else None
     if tenant is None:
         return {"brand_name": "", "brand_color": "#444444", "brand_logo": ""}
     branding = branding_for(tenant)

@@ -24,7 +24,7 @@ def schedule_reminders(company: Tenant, conference: Conference, now: datetime) -
     """A job per offset, run at start - offset; offsets already past are
     skipped. Each carries the conference's sequence: a later change makes new
     ones, and these then do nothing."""
-    for minutes in sorted(set(company_defaults(company)["reminder_minutes"])):
+    for minutes in sorted(set(company_defaults(company)["reminder_minutes"]), reverse=True):
         run_at = conference.start_at - timedelta(minutes=minutes)
         if run_at > now:
             enqueue(REMIND, {"conference_id": conference.id, "sequence": conference.sequence,
