@@ -150,10 +150,26 @@ def demo_command() -> None:
         info = _create_reseller(DEMO["name"], DEMO["domain"], DEMO["admin_email"],
                                 DEMO["admin_password"], "admin", if_absent=True)
         settings = current_settings()
+        sso = _sso_link(info["admin_host_name"], info["admin_host_id"])
     api = info["api_url"].rstrip("/")
     outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
     room = info["admin_meeting_url"]
-    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, **DEMO))
+    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, sso=sso, **DEMO))
+
+
+def _sso_link(host_name: str, host_id: int | None) -> str:
+    """A one-click SSO link (/auth) that signs the host in to its portal."""
+    from urllib.parse import urlencode
+
+    from app.modules.hosts.resolvers import host_record, tenant_at
+    from app.modules.tenants.operations import company_url
+
+    tenant = tenant_at(host_name)
+    host = host_record(host_id) if host_id else None
+    if tenant is None or host is None:
+        return "(no demo host)"
+    query = urlencode({"host_id": host.id, "login_token_public_key": host.login_token_public_key})
+    return company_url(tenant, f"/auth?{query}")
 
 
 DEMO_BANNER = """
@@ -164,6 +180,7 @@ Confera is starting.
   Reseller admin       {admin_email} / {admin_password}
   Dev mail outbox      {outbox}
   Meeting room         {room}  (open it in two tabs)
+  Host portal (SSO)    {sso}
 
 Create a company and a host (paste into a shell):
 
