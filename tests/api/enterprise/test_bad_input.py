@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app.modules.access import HostRole
+from tests.conferences import wall_in
 
 GOOD = {  # a valid body for each endpoint, given a tenant `t`
     "company/create": lambda t: {"subdomain": "fresh", "name": "Fresh", "openid_provider": False},
@@ -21,6 +22,10 @@ GOOD = {  # a valid body for each endpoint, given a tenant `t`
     "host/update": lambda t: {"host_id": t["host"]["id"], "name": "Renamed"},
     "host/delete": lambda t: {"host_id": t["host"]["id"]},
     "host/rotate_login_token": lambda t: {"host_id": t["host"]["id"]},
+    "conference/create": lambda t: {"host_id": t["host"]["id"], "subject": "S",
+                                    "start": wall_in("UTC", days=1), "time_zone": "UTC",
+                                    "duration": 30},
+    "conference/list": lambda t: {"host_id": t["host"]["id"], "from": "2030-01-01 00:00:00"},
 }
 
 # (endpoint, change to the good body, expected status, field named in `errors` or None)
