@@ -25,10 +25,10 @@ from app.modules.hosts.credentials import LAST_USED_RESOLUTION, check_password, 
 from app.modules.hosts.models import Host, HostRecord, HostWebSession, SessionVia
 from app.modules.tenants.models import Tenant
 
-# The cookie's name. Not ``__Host-``-prefixed: that prefix adds nothing to a
-# partitioned, host-only cookie here and Chromium would refuse it on plain
-# http://*.localhost in development (docs/security.md, "Host web sessions").
-HOST_SESSION_COOKIE = "confera_host_session"
+# The cookie's name: ``__Host-`` makes browsers take it only Secure, host-only
+# and with Path=/, so a page on a sibling name (another company's
+# subdomain) cannot plant a session of its own choosing (docs/security.md).
+HOST_SESSION_COOKIE = "__Host-confera_session"
 SSO_REFUSED = "This login link is not valid"
 CREDENTIALS_ELSEWHERE = "Your password and email are managed by your company's sign-on"
 
