@@ -155,10 +155,14 @@ def test_sso_takes_the_current_key_only(req, people):
     host = _host(people["host"]["id"])
     old_key = host.login_token_public_key
     assert sso_login(tenant, host.id, old_key).id == host.id
+    opened = _open(people, SessionVia.SSO)
     rotate_login_token(_admin_actor(people), host.id)
     db.session.commit()
     with pytest.raises(Unauthorized):
         sso_login(tenant, host.id, old_key)
+    # A session the old key opened lasts until it ends (logout, expiry, a
+    # new password): rotating stops new logins with the key.
+    assert host_session(tenant, opened) is not None
     assert sso_login(tenant, host.id, _host(host.id).login_token_public_key).id == host.id
 
 
