@@ -129,6 +129,8 @@ def test_schedule_from_the_form_sends_an_invitation_a_calendar_program_opens(
     ({"participant_emails": "a@x.test\nA@x.test"}, "invited twice"),
     ({"participants": "999999"}, "not a host of this company"),
     ({"subject": ""}, "subject must be"),
+    ({"subject": "Hi\r\nBcc: eve@evil.test"}, "subject must be one line"),
+    ({"participant_emails": '"a,b"@x.test'}, "not an email address"),
 ])
 def test_a_refused_form_comes_back_with_its_message_and_stores_nothing(
         app, client, world, snapshot, changes, says):

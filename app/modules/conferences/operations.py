@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.core.db import utcnow
 from app.core.pagination import Page, paginate
@@ -106,6 +107,8 @@ def list_conferences(actor: Actor, query: dict[str, Any]) -> Page[ConferenceReco
     if query.get("to"):
         until = times.to_utc(times.parse_wall_time(query["to"], "to"), zone_name, "to")
         select = select.where(Conference.start_at < until)
+    # Each record reads its room and invitees: one query for each, not one per row.
+    select = select.options(selectinload(Conference.room), selectinload(Conference.invitees))
     page = paginate(select.order_by(Conference.start_at), Conference.id, query["page"],
                     query["per_page"])
     tenants: dict[int, Tenant] = {}

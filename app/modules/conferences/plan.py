@@ -24,7 +24,9 @@ MAX_INVITEES = 100
 MAX_AHEAD = timedelta(days=5 * 366)
 AUTO_RECORD = ("none", "video", "audio")
 PIN_DIGITS = (6, 12)  # a room's security PIN (SECURITY_PIN_DIGITS, docs/security.md)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address as mail headers carry it alone: no quotes, commas or brackets
+# that would make a To header name someone else.
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
 
 
@@ -115,8 +117,7 @@ def _plan(checks: _Checks, data: Mapping[str, Any], base: Mapping[str, Any],
         return data[key] if key in data else base.get(key, default)
 
     fields = {
-        "subject": checks.run("subject", lambda: _text(value("subject"), "subject",
-                                                       1, MAX_SUBJECT)),
+        "subject": checks.run("subject", lambda: _line(value("subject"))),
         "agenda": checks.run("agenda", lambda: _text(value("agenda", "") or "", "agenda",
                                                      0, MAX_AGENDA)),
         "duration_minutes": checks.run("duration", lambda: _duration(value("duration"))),
@@ -166,6 +167,14 @@ def _text(value: Any, field: str, least: int, most: int) -> str:
     if not isinstance(value, str) or not least <= len(value.strip()) <= most:
         raise _refuse(field, f"{field} must be text of {least} to {most} characters")
     return value.strip()
+
+
+def _line(value: Any) -> str:
+    """The subject: one line (it becomes a mail's Subject header)."""
+    text = _text(value, "subject", 1, MAX_SUBJECT)
+    if not text.isprintable():
+        raise _refuse("subject", "subject must be one line without control characters")
+    return text
 
 
 def _duration(value: Any) -> int:

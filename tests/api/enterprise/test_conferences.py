@@ -234,6 +234,7 @@ BAD_CREATE = [
     ({"duration": 1.5}, "duration"),
     ({"subject": ""}, "subject"),
     ({"subject": "x" * 201}, "subject"),
+    ({"subject": "Hi\nBcc: eve@evil.test"}, "subject"),  # it becomes a mail header
     ({"auto_record": "sometimes"}, "auto_record"),
     ({"auto_transcribe": "no"}, "auto_transcribe"),
     ({"one_time_access_code": 1}, "one_time_access_code"),
@@ -246,6 +247,7 @@ BAD_CREATE = [
     ({"participants": [999999]}, "participants"),
     ({"participant_emails": [{"email": "not-an-email", "moderator": False}]},
      "participant_emails"),
+    ({"participant_emails": [{"email": "a@x.test, eve@evil.test"}]}, "participant_emails"),
     ({"participant_emails": [{"email": "a@x.test"}, {"email": "A@x.test"}]},
      "participant_emails"),
     ({"participant_emails": [{"email": "host@joe.test"}]}, "participant_emails"),
