@@ -24,18 +24,20 @@ def upgrade() -> None:
                                    server_default="{}"))
         batch.add_column(sa.Column("mail_sender_name", sa.String(length=100), nullable=True))
     with op.batch_alter_table("companies") as batch:
+        # A plain "1" (true on both databases): an expression as the default
+        # would make SQLite copy the table, which the hosts' rows refer to.
         batch.add_column(sa.Column("inherit_reseller_defaults", sa.Boolean(), nullable=False,
-                                   server_default=sa.true()))
+                                   server_default="1"))
     with op.batch_alter_table("hosts") as batch:
         batch.add_column(sa.Column("meeting_defaults", sa.JSON(), nullable=False,
                                    server_default="{}"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("hosts") as batch:
-        batch.drop_column("meeting_defaults")
-    with op.batch_alter_table("companies") as batch:
-        batch.drop_column("inherit_reseller_defaults")
-    with op.batch_alter_table("resellers") as batch:
-        batch.drop_column("mail_sender_name")
-        batch.drop_column("meeting_defaults")
+    # In place, not in a batch: SQLite (3.35 and later) drops a column itself,
+    # while a batch copies the table and drops the old one, which the rows of
+    # other tables refer to (hosts -> companies), and that fails.
+    op.drop_column("hosts", "meeting_defaults")
+    op.drop_column("companies", "inherit_reseller_defaults")
+    op.drop_column("resellers", "mail_sender_name")
+    op.drop_column("resellers", "meeting_defaults")

@@ -7,7 +7,6 @@ below is ignored when reading and refused (422, naming it) when stored."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from app.errors import ValidationFailed
 from app.modules.settings import operations as cascade
 from app.modules.settings.cascade import BY_NAME, SETTINGS, Kind, Level, Setting
 from app.modules.settings.schemas import MeetingDefaultsSchema
-from app.modules.tenants.models import ResellerRecord, Tenant
+from app.modules.tenants.models import Company, Reseller, Tenant
 from app.protocol.signalling import MuteMode
 
 # Three values per plain setting, each unlike the one before and the first
@@ -55,13 +54,13 @@ class Room:
 
 def company(reseller: dict[str, Any] | None = None, own: dict[str, Any] | None = None,
             inherits: bool = True) -> Tenant:
-    return Tenant(
-        id=7, reseller_id=3, subdomain="joe", name="Joe", host_name="joe.confera.localhost",
-        custom_domain=None, openid_provider=False, embed_origins=(), branding={},
-        meeting_defaults=own or {}, inherit_reseller_defaults=inherits, is_admin_company=False,
-        created_at=datetime(2026, 12, 1, tzinfo=UTC),
-        reseller=ResellerRecord(name="Confera", domain="confera.localhost", branding={},
-                                meeting_defaults=reseller or {}, mail_sender_name=None))
+    """A company as every read sees it (made from rows that are never stored)."""
+    row = Company(
+        id=7, reseller_id=3, subdomain="joe", name="Joe", embed_origins=[], branding={},
+        meeting_defaults=own or {}, inherit_reseller_defaults=inherits,
+        reseller=Reseller(name="Confera", domain="confera.localhost", branding={},
+                          meeting_defaults=reseller or {}))
+    return Tenant.of(row)
 
 
 def applied(tenant: Tenant, host: dict[str, Any] | None = None, room: Room | None = None,
