@@ -26,6 +26,10 @@ GOOD = {  # a valid body for each endpoint, given a tenant `t`
                                     "start": wall_in("UTC", days=1), "time_zone": "UTC",
                                     "duration": 30},
     "conference/list": lambda t: {"host_id": t["host"]["id"], "from": "2030-01-01 00:00:00"},
+    "reseller/get": lambda t: {},
+    "reseller/update": lambda t: {"mail_sender_name": "Acme Meetings",
+                                  "meeting_defaults": {"language": "de",
+                                                       "reminder_minutes": [30]}},
 }
 
 # (endpoint, change to the good body, expected status, field named in `errors` or None)
@@ -83,6 +87,12 @@ BAD = [
     ("host/update", {"host_id": ...}, 422, "host_id"),
     ("host/delete", {"host_id": None}, 422, "host_id"),
     ("host/rotate_login_token", {"host_id": -1}, 422, "host_id"),  # ids start at 1
+    # The settings cascade (more in test_resellers.py).
+    ("reseller/update", {"name": "Renamed"}, 422, "name"),
+    ("reseller/update", {"meeting_defaults": {"early_join_minutes": "5"}}, 422,
+     "meeting_defaults"),
+    ("company/update", {"inherit_reseller_defaults": "yes"}, 422, "inherit_reseller_defaults"),
+    ("host/update", {"meeting_defaults": {"reminder_minutes": [5]}}, 422, "meeting_defaults"),
 ]
 
 
