@@ -59,9 +59,11 @@ def join_url(company: Tenant, conference: Conference, invitee: Invitee) -> str:
 
 
 def send_invitations(company: Tenant, conference: Conference, method: Method,
-                     invitees: list[Invitee], template: str) -> None:
-    """Queue one mail with its own invitation file to each of ``invitees``."""
-    attendees = invitees_of(conference)
+                     invitees: list[Invitee], template: str,
+                     attendees: list[Invitee] | None = None) -> None:
+    """Queue one mail with its own invitation file to each of ``invitees``;
+    the files list ``attendees`` (default: everyone invited now)."""
+    attendees = invitees_of(conference) if attendees is None else attendees
     stamp = utcnow()
     for invitee in invitees:
         url = join_url(company, conference, invitee)

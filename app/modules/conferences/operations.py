@@ -112,8 +112,13 @@ def list_conferences(actor: Actor, query: dict[str, Any]) -> Page[ConferenceReco
     page = paginate(select.order_by(Conference.start_at), Conference.id, query["page"],
                     query["per_page"])
     tenants: dict[int, Tenant] = {}
-    return page.map(lambda c: record_of(
-        tenants.setdefault(c.company_id, Tenant.of(c.company)), c))
+
+    def record(conference: Conference) -> ConferenceRecord:
+        if conference.company_id not in tenants:
+            tenants[conference.company_id] = Tenant.of(conference.company)
+        return record_of(tenants[conference.company_id], conference)
+
+    return page.map(record)
 
 
 def update_conference(actor: Actor, conference_id: int,
@@ -133,8 +138,10 @@ def update_conference(actor: Actor, conference_id: int,
     after = invitees_of(conference)
     kept = {invitee.email for invitee in after}
     send_invitations(company, conference, Method.REQUEST, after, "conference_update")
-    send_invitations(company, conference, Method.CANCEL,
-                     [i for i in before if i.email not in kept], "conference_cancel")
+    removed = [invitee for invitee in before if invitee.email not in kept]
+    # RFC 5546 3.2.5: uninvited attendees get a CANCEL that names them.
+    send_invitations(company, conference, Method.CANCEL, removed, "conference_cancel",
+                     attendees=removed)
     schedule_reminders(company, conference, now)
     db.session.flush()
     return record_of(company, conference)

@@ -132,6 +132,7 @@ def test_invitations_update_and_cancel_reach_every_invitee_with_their_calendar_f
         if address == "alice@royalteck.test":
             assert str(calendar["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
             assert mail.message["Subject"].startswith("Cancelled: Quarterly II")
+            assert attendees(event) == {"alice@royalteck.test": "REQ-PARTICIPANT"}
         else:
             assert str(calendar["method"]) == "REQUEST"
             assert str(event["summary"]) == "Quarterly II"
