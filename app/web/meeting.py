@@ -50,7 +50,8 @@ def meeting_page(access_code: str) -> Response:
 
 
 def _room_page(tenant: Tenant, address: Address, access_code: str) -> str:
-    page = page_settings(tenant, address.room, request.args)
+    page = page_settings(tenant, address.room, request.args,
+                         organizer_defaults=address.organizer.meeting_defaults)
     invite = request.args.get("invite", "")
     # A moderator's invitation goes on to the join; a false one is left out
     # of the page (the join would refuse it), and so is the PIN it spares.

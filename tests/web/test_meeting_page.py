@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.core.security_headers import PAGE_POLICY
 from app.extensions import db
+from app.modules.hosts.models import Host
 from app.modules.tenants.models import Company
 
 
@@ -35,3 +36,16 @@ def test_an_unknown_room_or_host_name_is_a_404_page(client, make_reseller, make_
     answer = client.get("/conf/call/123456789", headers={"Host": company["host_name"]})
     assert answer.status_code == 404 and b"No meeting room has this address" in answer.data
     assert client.get("/conf/call/1", headers={"Host": "nowhere.localhost"}).status_code == 404
+
+
+def test_a_hosts_own_defaults_apply_to_its_room_before_its_first_use(
+    app, client, make_reseller, make_company, make_host
+):
+    company = make_company(make_reseller())
+    host = make_host(company)
+    with app.app_context():
+        db.session.get(Host, host["id"]).meeting_defaults = {"language": "de",
+                                                            "hidden_controls": ["chat"]}
+        db.session.commit()
+    page = client.get(f"/conf/call/{host['access_code']}", headers={"Host": company["host_name"]})
+    assert b'<html lang="de">' in page.data and b"hide-chat" in page.data
