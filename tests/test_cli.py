@@ -14,6 +14,7 @@ DOC_HOST_KEYS = {
     "host_id", "name", "email", "primary_dialin_number", "meeting_url", "role", "openid_sub",
     "access_code", "moderator_pin", "password_creation_link", "login_token_public_key",
     "subscription_ids",
+    "meeting_defaults",  # Confera's addition: the host's level of the settings cascade
 }
 
 
