@@ -137,7 +137,9 @@ class ConferenceSchema(Schema):
     duration = fields.Integer()
     auto_record = fields.String()
     auto_transcribe = fields.Boolean()
-    one_time_access_code = OneTimeAccessCode()
+    one_time_access_code = OneTimeAccessCode(metadata={
+        "description": "The conference's own access code, or false when it takes place at "
+                       "the host's own address"})
     security_pin = fields.String(allow_none=True)
     mute_mode = MuteModeField(allow_none=True)
     participants = fields.List(fields.Integer())
