@@ -20,7 +20,6 @@ from app.modules.hosts.credentials import actor_for_token
 from app.modules.hosts.operations import NO_ROOM
 from app.modules.meetings.operations import join_room, rejoin_room, role_for
 from app.modules.meetings.scheduling import address_at
-from app.protocol.join_token import Role
 
 _pin = fields.String(validate=validate.Length(1, 12))
 
@@ -46,7 +45,7 @@ class JoinTicketSchema(Schema):
     ice_servers = fields.List(fields.String())
     token = fields.String()
     expires_at = fields.Integer()
-    # Only for the host (or an admin) whose own web session made them moderator:
+    # Only for the room's host, whose own web session made them moderator:
     as_host = fields.Boolean()  # the page says "you are the host"
     after_call_url = fields.String()  # where the page goes when they leave (from /auth)
 
@@ -96,8 +95,8 @@ def join(access_code: str) -> Response:
     """Anyone with the room's address joins as an attendee (with the room's
     ``security_pin`` when it has one); the room's host or an admin of its
     company (``auth_token`` in the body or as Bearer or, without one, their
-    web session's cookie from /auth or /login: then the answer says
-    ``as_host`` and the session's ``after_call_url``) or the holder of its
+    web session's cookie from /auth or /login: for the room's host the
+    answer then says ``as_host`` and the session's ``after_call_url``) or the holder of its
     ``moderator_pin``, or a moderator ``invite`` to this room (a scheduled
     room's invitation link), as moderator. A scheduled room answers 409 before
     it opens and 410 once it has closed. A wrong PIN is 403, never a quiet
@@ -122,8 +121,8 @@ def join(access_code: str) -> Response:
         admission = role_for(tenant, address, caller, data.get("moderator_pin"),
                              data.get("security_pin"), data.get("invite"))
         ticket = join_room(tenant, address, data["display_name"].strip() or "Guest", admission)
-        if session is not None and admission.role is Role.MODERATOR:
-            own_session = session
+        if session is not None and session.host.id == address.organizer.id:
+            own_session = session  # (a colleague's session, even a moderator's, is not)
     db.session.commit()
     answer = ticket_schema.dump(ticket)
     if own_session is not None:
