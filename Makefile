@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgresql test-sqlite lint bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed tests/oidc/node_modules/.installed
 
 # Re-installs when pyproject.toml changes; otherwise a no-op.
 $(VENV)/.installed: pyproject.toml
@@ -17,6 +17,14 @@ $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The OpenID Connect provider the tests start (tests/oidc, Node): again when
+# its lock file changes.
+tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --prefix tests/oidc --no-audit --no-fund
 	touch $@
 
 # Development, chosen explicitly: secrets are generated into instance/ on first

@@ -34,6 +34,7 @@ from app.web import (  # noqa: E402, F401  (routes)
     host_settings,
     login,
     meeting,
+    openid,
     password,
     portal,
 )

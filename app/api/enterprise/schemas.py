@@ -6,8 +6,10 @@ fields; responses dump the domain's records (``Tenant``, ``HostRecord``,
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -19,9 +21,12 @@ from app.core.schemas import (
     StrictSchema,
     host_name_field,
     id_field,
+    normalize_origin,
     subdomain_field,
     validate_origin,
 )
+from app.environment import is_local_name
+from app.extensions import settings
 from app.modules.access import HostRole
 from app.modules.settings.schemas import MeetingDefaultsSchema
 
@@ -97,6 +102,46 @@ class BrandingSchema(StrictSchema):
 
 
 _company_name = fields.String(validate=validate.Length(1, 200))
+_ISSUER_PATH = re.compile(r"(/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*")
+
+
+def validate_openid_issuer(value: str) -> None:
+    """An OpenID issuer is https://host[:port][/path], nothing more (no user,
+    query or fragment: the ID token's iss must equal it). Plain http only
+    outside production, on loopback, *.localhost and *.test names."""
+    parts = urlsplit(value)
+    try:
+        normalize_origin(f"{parts.scheme}://{parts.netloc}")
+    except ValueError as exc:
+        raise ValidationError("Use https://host[:port][/path].") from exc
+    if "?" in value or "#" in value or not _ISSUER_PATH.fullmatch(parts.path):
+        raise ValidationError("Use https://host[:port][/path], with no query or fragment.")
+    host = parts.hostname or ""
+    if settings().env == "production":
+        # The web fetches from it: never one of the deployment's own neighbours.
+        if is_local_name(host) or not _global_or_name(host):
+            raise ValidationError("The issuer must be a public address.")
+    elif parts.scheme.lower() == "http" and is_local_name(host):
+        return
+    if parts.scheme.lower() != "https":
+        raise ValidationError("The issuer must use https.")
+
+
+def _global_or_name(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True  # a name (resolved when the web fetches from it)
+
+
+# A company's OpenID Connect provider (app/web/openid.py); null clears a value.
+_openid_issuer = fields.String(allow_none=True,
+                               validate=[validate.Length(max=255), validate_openid_issuer])
+_openid_client_id = fields.String(allow_none=True, validate=[
+    validate.Length(1, 255), validate.Regexp(r"^[\x21-\x7e]+$", error="Printable ASCII only.")])
+# Write-only: no answer carries it (encrypted at rest).
+_openid_client_secret = fields.String(allow_none=True, load_only=True,
+                                      validate=validate.Length(1, 512))
 _origins = fields.List(fields.String(validate=validate_origin), validate=validate.Length(max=50))
 
 
@@ -109,6 +154,10 @@ class CompanyCreateSchema(StrictSchema):
     branding = fields.Nested(BrandingSchema)
     meeting_defaults = fields.Nested(MeetingDefaultsSchema)
     inherit_reseller_defaults = StrictBoolean()
+    openid_issuer = _openid_issuer
+    openid_client_id = _openid_client_id
+    openid_client_secret = _openid_client_secret
+    openid_provision_hosts = StrictBoolean()
 
 
 class CompanyIdSchema(StrictSchema):
@@ -124,6 +173,10 @@ class CompanyUpdateSchema(CompanyIdSchema):
     branding = fields.Nested(BrandingSchema)
     meeting_defaults = fields.Nested(MeetingDefaultsSchema)
     inherit_reseller_defaults = StrictBoolean()
+    openid_issuer = _openid_issuer
+    openid_client_id = _openid_client_id
+    openid_client_secret = _openid_client_secret
+    openid_provision_hosts = StrictBoolean()
 
 
 class CompanyListSchema(PageRequestSchema):
@@ -137,6 +190,9 @@ class CompanySchema(Schema):
     host_name = fields.String()
     custom_domain = fields.String(allow_none=True)
     openid_provider = fields.Boolean()
+    openid_issuer = fields.String(allow_none=True)
+    openid_client_id = fields.String(allow_none=True)
+    openid_provision_hosts = fields.Boolean()
     embed_origins = fields.List(fields.String())
     branding = fields.Nested(BrandingSchema)
     meeting_defaults = fields.Nested(MeetingDefaultsSchema)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedMixin, IdMixin, Model
+from app.core.security import EncryptedString
 
 
 class Reseller(IdMixin, CreatedMixin, Model):
@@ -33,6 +34,13 @@ class Company(IdMixin, CreatedMixin, Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     custom_domain: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
     openid_provider: Mapped[bool] = mapped_column(default=False)
+    # Its OpenID Connect provider (app/web/openid.py): hosts sign in there when
+    # openid_provider is true and these are set. The secret is shown to nobody.
+    openid_issuer: Mapped[str | None] = mapped_column(sa.String(255))
+    openid_client_id: Mapped[str | None] = mapped_column(sa.String(255))
+    openid_client_secret: Mapped[str | None] = mapped_column(EncryptedString())
+    # True: an unknown subject becomes a new HOST of the company at its first login.
+    openid_provision_hosts: Mapped[bool] = mapped_column(default=False)
     embed_origins: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     branding: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # Defaults for the company's meeting rooms (app.modules.settings).
@@ -79,6 +87,9 @@ class Tenant:
     host_name: str
     custom_domain: str | None
     openid_provider: bool
+    openid_issuer: str | None
+    openid_client_id: str | None  # (the secret stays in the row, read when a login needs it)
+    openid_provision_hosts: bool
     embed_origins: tuple[str, ...]
     branding: dict[str, Any]  # never changed in place: shared by the process's requests
     meeting_defaults: dict[str, Any]
@@ -92,7 +103,10 @@ class Tenant:
         return cls(
             id=company.id, reseller_id=company.reseller_id, subdomain=company.subdomain,
             name=company.name, host_name=company.host_name, custom_domain=company.custom_domain,
-            openid_provider=company.openid_provider, embed_origins=tuple(company.embed_origins),
+            openid_provider=company.openid_provider, openid_issuer=company.openid_issuer,
+            openid_client_id=company.openid_client_id,
+            openid_provision_hosts=company.openid_provision_hosts,
+            embed_origins=tuple(company.embed_origins),
             branding=dict(company.branding), meeting_defaults=dict(company.meeting_defaults),
             inherit_reseller_defaults=company.inherit_reseller_defaults,
             is_admin_company=company.is_admin_company, created_at=company.created_at,

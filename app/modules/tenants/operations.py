@@ -15,7 +15,11 @@ from app.modules.settings import operations as cascade
 from app.modules.tenants.models import Company, Reseller, ResellerRecord, Tenant
 
 # Fields a COMPANY_ADMIN may change on its own company; the rest is the reseller's.
-COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding", "meeting_defaults"})
+# Its OpenID Connect provider is the company's own too (openid_provider, whether
+# the reseller offers it, is not).
+COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding", "meeting_defaults",
+                                  "openid_issuer", "openid_client_id", "openid_client_secret",
+                                  "openid_provision_hosts"})
 
 
 def branding_for(tenant: Tenant) -> dict[str, Any]:
@@ -95,6 +99,9 @@ def create_company(actor: Actor, data: dict[str, Any]) -> Tenant:
         branding=data.get("branding", {}),
         meeting_defaults=data.get("meeting_defaults", {}),
         inherit_reseller_defaults=data.get("inherit_reseller_defaults", True),
+        openid_issuer=data.get("openid_issuer"), openid_client_id=data.get("openid_client_id"),
+        openid_client_secret=data.get("openid_client_secret"),
+        openid_provision_hosts=data.get("openid_provision_hosts", False),
     )
     company.reseller = db.session.get_one(Reseller, actor.reseller_id)
     cascade.check_company_defaults(company, company.meeting_defaults)
