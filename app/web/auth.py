@@ -58,6 +58,8 @@ def sso() -> Response:
     Nothing is created unless the key is right."""
     tenant = page_tenant()
     portal_headers(tenant)  # no-store: a GET carries the key; framed by embed origins only
+    if request.method == "HEAD":  # a link preview, not a person: nobody to log in
+        return Response(status=204)
     data = _load(_parameters())
     landing = data.get("redirect_url") or DEFAULT_LANDING
     if not tenant_target(tenant, landing):

@@ -61,6 +61,15 @@ def test_sso_logs_the_host_in_and_lands_on_upcoming(app, client, world, how):
     assert world["host"]["access_code"] in page.get_data(as_text=True)
 
 
+def test_a_head_request_opens_no_session(app, client, world):
+    """A link preview fetching the GET link must not log anyone in."""
+    params = {"host_id": world["host"]["id"], "login_token_public_key": world["key"]}
+    answer = client.head(f"/auth?{urlencode(params)}",
+                         headers={"Host": world["company"]["host_name"]})
+    assert answer.status_code == 204 and "Set-Cookie" not in answer.headers
+    assert session_rows(app) == []
+
+
 @pytest.mark.parametrize("target_of", [
     lambda w: "/portal/room",
     lambda w: "/conf/call/123?x=1",
