@@ -31,6 +31,7 @@ from app.modules.meetings.scheduling import (
     room_url,
     schedule_room,
 )
+from app.modules.settings.operations import host_defaults
 from app.modules.tenants.models import Tenant
 from app.protocol.signalling import MuteMode
 
@@ -67,6 +68,7 @@ def create_conference(actor: Actor, data: dict[str, Any]) -> ConferenceRecord:
     company = Tenant.of(organizer.company)
     now = utcnow()
     plan = new_plan(data, now)
+    _check_allowed(company, organizer, plan)
     hosts = _participant_hosts(company, organizer, plan)
     room = schedule_room(company, organizer, _room_plan(plan))
     conference = Conference(company_id=company.id, host_id=organizer.id, room_id=room.id,
@@ -129,6 +131,7 @@ def update_conference(actor: Actor, conference_id: int,
     company = Tenant.of(conference.company)
     now = utcnow()
     plan = changed_plan(plan_of(conference), changes, now)
+    _check_allowed(company, conference.host, plan)
     hosts = _participant_hosts(company, conference.host, plan)
     before = invitees_of(conference)
     reschedule_room(company, conference.room, _room_plan(plan))
@@ -234,6 +237,19 @@ def _participant_hosts(company: Tenant, organizer: Host, plan: Plan) -> list[Hos
                 f"participant_emails: {invitee.email} is invited as a participant host",
                 {"participant_emails": ["Already invited as a participant host."]})
     return hosts
+
+
+def _check_allowed(company: Tenant, organizer: Host, plan: Plan) -> None:
+    """Recording and transcription only where the settings cascade allows
+    them for the organizer (a reseller, company or host may have turned them off)."""
+    allowed = host_defaults(company, organizer.meeting_defaults)
+    if plan.auto_record != "none" and not allowed["recording_allowed"]:
+        raise ValidationFailed("Recording is not allowed for this host",
+                               {"auto_record": ["Recording is not allowed for this host."]})
+    if plan.auto_transcribe and not allowed["transcription_allowed"]:
+        raise ValidationFailed(
+            "Transcription is not allowed for this host",
+            {"auto_transcribe": ["Transcription is not allowed for this host."]})
 
 
 def _room_plan(plan: Plan) -> RoomPlan:

@@ -320,3 +320,28 @@ def test_bad_list_queries_are_422(api, world, query):
     response = api("conference/list", host_name, token, **query)
     assert response.status_code == 422, response.json
     assert response.json["message"]
+
+
+@pytest.mark.parametrize(("level", "setting", "field", "value"), [
+    ("company", "recording_allowed", "auto_record", "video"),
+    ("host", "recording_allowed", "auto_record", "audio"),
+    ("company", "transcription_allowed", "auto_transcribe", True),
+    ("host", "transcription_allowed", "auto_transcribe", True),
+])
+def test_recording_and_transcription_only_where_the_cascade_allows_them(
+        app, api, world, snapshot, level, setting, field, value):
+    from app.extensions import db
+    from app.modules.hosts.models import Host
+    from app.modules.tenants.models import Company
+
+    with app.app_context():
+        row = db.session.get(Company, world["company"]["id"]) if level == "company" else \
+            db.session.get(Host, world["host"]["id"])
+        row.meeting_defaults = {setting: False}
+        db.session.commit()
+    warm(api, world, "COMPANY_ADMIN")
+    before = snapshot()
+    refused = create(api, world, **{field: value})
+    assert refused.status_code == 422 and field in refused.json["errors"], refused.json
+    assert snapshot() == before
+    assert create(api, world).status_code == 200  # without it, the same conference is fine
