@@ -141,6 +141,8 @@ def _profile(provider: Provider, client: OAuth2Session, sub: str) -> dict[str, A
 def _verified_claims(provider: Provider, token: dict[str, Any], nonce: str) -> dict[str, Any]:
     algorithms = [alg for alg in provider.metadata.get(
         "id_token_signing_alg_values_supported", ["RS256"]) if alg in SIGNING_ALGORITHMS]
+    if not algorithms:  # (an empty list would let joserfc fall back to its defaults)
+        raise Unauthorized(REFUSED)
     try:
         try:
             decoded = jwt.decode(token["id_token"], _keys(provider), algorithms=algorithms)
