@@ -9,6 +9,8 @@ this browser's, and lives until the callback takes it (once)."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import redirect, request, session
 from werkzeug.wrappers import Response
 
@@ -49,8 +51,9 @@ def openid_callback() -> Response:
     tenant = _tenant()
     # Taken whatever happens next: a state is good for one callback only.
     pending = openid.Pending.from_dict(session.pop(_key(tenant), None))
-    error = request.args.get("error")
-    if error and pending is not None and request.args.get("state") == pending.state:
+    error, state = request.args.get("error"), request.args.get("state", "")
+    if error and pending is not None and secrets.compare_digest(state.encode(),
+                                                                pending.state.encode()):
         raise Unauthorized("The sign-on provider did not sign you in "
                            f"({error[:100]}); start again")
     claims = openid.finish_login(tenant, pending, request.args.get("state"),
