@@ -132,3 +132,41 @@ def test_stored_embed_origins_are_made_strict_or_dropped(empty_database, setting
         logged = caplog.text
         assert "script-src" in logged and "dropped" in logged and "company 2" not in logged
         db.engine.dispose()
+
+
+def test_scheduled_rooms_get_their_conferences_moderators(empty_database, settings: Settings):
+    """7c3b9e1d5a26: rooms scheduled before it admit, by invitation, the
+    moderators their conference invited, and nobody else."""
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.modules.access import HostRole
+    from app.modules.conferences.models import Conference, ConferenceInvitee
+    from app.modules.hosts.models import Host
+    from app.modules.meetings.models import Room
+    from app.modules.tenants.operations import create_reseller
+
+    app = create_app(settings.with_(database_url=empty_database))
+    with app.app_context():
+        migrations.upgrade()
+        tenant = create_reseller("R", "r.example")
+        host = Host(company_id=tenant.id, reseller_id=tenant.reseller_id, name="H",
+                    email="h@r.example", role=HostRole.HOST, access_code="5550001",
+                    moderator_pin="123456", login_token_public_key="k")
+        rooms = [Room(company_id=tenant.id, organizer=host) for _ in range(2)]
+        start = utcnow() + timedelta(days=1)
+        conference = Conference(company_id=tenant.id, host=host, room=rooms[0], subject="S",
+                                time_zone="UTC", start_at=start, end_at=start,
+                                duration_minutes=30)
+        conference.invitees = [ConferenceInvitee(email=email, moderator=moderator)
+                               for email, moderator in (("Chair@X.example", True),
+                                                        ("b@x.example", True),
+                                                        ("guest@x.example", False))]
+        db.session.add_all([host, *rooms, conference])
+        db.session.commit()
+        migrations.downgrade("e5a4b7c9d1f3")
+        migrations.upgrade()
+        emails = dict(db.session.execute(sa.select(Room.id, Room.moderator_emails)).all())
+        assert emails == {rooms[0].id: ["b@x.example", "chair@x.example"], rooms[1].id: []}
+        db.session.remove()
+        db.engine.dispose()

@@ -30,6 +30,7 @@ from app.modules.meetings.scheduling import (
     reschedule_room,
     room_url,
     schedule_room,
+    set_moderators,
 )
 from app.modules.settings.operations import host_defaults
 from app.modules.tenants.models import Tenant
@@ -77,7 +78,7 @@ def create_conference(actor: Actor, data: dict[str, Any]) -> ConferenceRecord:
     _apply(conference, plan, hosts)
     db.session.add(conference)
     db.session.flush()
-    _set_invitees(conference, hosts, plan)
+    _set_invitees(company, conference, hosts, plan)
     send_invitations(company, conference, Method.REQUEST, invitees_of(conference),
                      "conference_invitation")
     schedule_reminders(company, conference, now)
@@ -137,7 +138,7 @@ def update_conference(actor: Actor, conference_id: int,
     reschedule_room(company, conference.room, _room_plan(plan))
     _apply(conference, plan, hosts)
     conference.sequence += 1
-    _set_invitees(conference, hosts, plan)
+    _set_invitees(company, conference, hosts, plan)
     after = invitees_of(conference)
     kept = {invitee.email for invitee in after}
     send_invitations(company, conference, Method.REQUEST, after, "conference_update")
@@ -267,7 +268,8 @@ def _apply(conference: Conference, plan: Plan, hosts: list[Host]) -> None:
     conference.participants = [host.id for host in hosts]
 
 
-def _set_invitees(conference: Conference, hosts: list[Host], plan: Plan) -> None:
+def _set_invitees(company: Tenant, conference: Conference, hosts: list[Host],
+                  plan: Plan) -> None:
     """Everyone invited, the organizer first and as moderator; rows of those
     still invited are kept, the others removed."""
     wanted = [ConferenceInvitee(email=hosts[0].email, moderator=True, host_id=hosts[0].id),
@@ -282,4 +284,4 @@ def _set_invitees(conference: Conference, hosts: list[Host], plan: Plan) -> None
         row.moderator, row.host_id, row.phone = want.moderator, want.host_id, want.phone
         rows.append(row)
     conference.invitees = rows
-    db.session.flush()
+    set_moderators(company, conference.room, [row.email for row in rows if row.moderator])

@@ -41,6 +41,9 @@ class Room(IdMixin, CreatedMixin, Model):
     closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     auto_record: Mapped[str | None] = mapped_column(sa.String(10))  # none | video | audio
     title: Mapped[str | None] = mapped_column(sa.String(200))  # a scheduled room's subject
+    # Whom a moderator invitation admits (scheduling.moderator_url): an
+    # invitation made out to an email no longer here admits nobody.
+    moderator_emails: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # Attendees must give it; moderators (host, admins, moderator PIN) need not.
     security_pin: Mapped[str | None] = mapped_column(EncryptedString())
     # None: the company's default (app.modules.settings).

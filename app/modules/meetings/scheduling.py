@@ -8,6 +8,7 @@ so the meeting page and the join API agree on which room a code opens."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -160,14 +161,25 @@ def room_url(company: Tenant, room: Room) -> str:
     return company_url(company, f"/conf/call/{room.access_code or room.organizer.access_code}")
 
 
+def set_moderators(company: Tenant, room: Room, emails: Iterable[str]) -> None:
+    """Whom the room's moderator invitations admit from now on: a link made
+    out to anyone else (a moderator since uninvited or made attendee) stops
+    admitting at once."""
+    assert room.company_id == company.id
+    room.moderator_emails = sorted({email.lower() for email in emails})
+    db.session.flush()
+
+
 def moderator_url(company: Tenant, room: Room, email: str) -> str:
-    """``room_url`` with an invitation that admits its holder as moderator."""
-    token = _invites().dumps({"room": room.id, "email": email})
+    """``room_url`` with an invitation that admits its holder as moderator
+    while ``email`` is among the room's moderators (``set_moderators``)."""
+    token = _invites().dumps({"room": room.id, "email": email.lower()})
     return f"{room_url(company, room)}?{urlencode({'invite': token})}"
 
 
 def invited_moderator(room: Room, token: str) -> str | None:
-    """The email a moderator invitation for ``room`` was made out to, else None."""
+    """The email a moderator invitation for ``room`` was made out to, if that
+    email is still one of its moderators; else None."""
     try:
         claims = _invites().loads(token)
     except BadSignature:
@@ -175,7 +187,7 @@ def invited_moderator(room: Room, token: str) -> str | None:
     if not isinstance(claims, dict) or claims.get("room") != room.id:
         return None
     email = claims.get("email")
-    return email if isinstance(email, str) else None
+    return email if isinstance(email, str) and email in room.moderator_emails else None
 
 
 def is_active(company: Tenant, room: Room) -> bool:

@@ -345,3 +345,32 @@ def test_recording_and_transcription_only_where_the_cascade_allows_them(
     assert refused.status_code == 422 and field in refused.json["errors"], refused.json
     assert snapshot() == before
     assert create(api, world).status_code == 200  # without it, the same conference is fine
+
+
+def test_a_moderator_made_attendee_or_uninvited_loses_the_links_powers(app, api, world):
+    from app.extensions import db
+    from app.modules.conferences.models import Conference
+    from app.modules.meetings.scheduling import invited_moderator, moderator_url
+    from app.modules.tenants.models import Tenant
+
+    emails = [{"email": "bob@x.test", "moderator": True},
+              {"email": "eve@x.test", "moderator": True}]
+    made = create(api, world, participant_emails=emails).json
+
+    def admits(email: str, link: str) -> bool:
+        with app.app_context():
+            room = db.session.get(Conference, made["conference_id"]).room
+            return invited_moderator(room, link.split("invite=")[1]) == email
+
+    with app.app_context():
+        conference = db.session.get(Conference, made["conference_id"])
+        company = Tenant.of(conference.company)
+        links = {e["email"]: moderator_url(company, conference.room, e["email"])
+                 for e in emails}
+    assert admits("bob@x.test", links["bob@x.test"]) and admits("eve@x.test", links["eve@x.test"])
+    token, host_name = world["tokens"]["COMPANY_ADMIN"]
+    changed = api("conference/update", host_name, token, conference_id=made["conference_id"],
+                  participant_emails=[{"email": "bob@x.test", "moderator": False}])
+    assert changed.status_code == 200, changed.json
+    assert not admits("bob@x.test", links["bob@x.test"])  # an attendee now
+    assert not admits("eve@x.test", links["eve@x.test"])  # no longer invited

@@ -28,6 +28,7 @@ from app.modules.meetings.scheduling import (
     moderator_url,
     room_url,
     schedule_room,
+    set_moderators,
 )
 from app.modules.tenants.models import Company, Tenant
 from app.protocol.signalling import MuteMode
@@ -57,6 +58,7 @@ def schedule(app, place):
                 starts_at=utcnow() + timedelta(minutes=start_in), duration_minutes=duration,
                 security_pin=plan.get("security_pin"), mute_mode=plan.get("mute_mode"),
                 auto_record="none", own_code=own_code, title=plan.get("title")))
+            set_moderators(company, room, ["Bob@example.com"])
             made = {"id": room.id, "code": room.access_code or host.access_code,
                     "url": room_url(company, room),
                     "moderator_url": moderator_url(company, room, "bob@example.com")}
@@ -141,6 +143,18 @@ def test_a_moderator_invitation_admits_as_moderator_without_the_pin(client, plac
     assert join(place, code=room["code"], display_name="Eve", invite="forged").status_code == 403
     forged_page = _page(client, place, room["code"], "?invite=forged")
     assert b'id="security-pin"' in forged_page.data and b"forged" not in forged_page.data
+
+
+def test_an_invitation_admits_only_while_its_email_is_a_moderator(app, client, place,
+                                                                  schedule, join):
+    room = schedule(start_in=-5, security_pin=PIN)
+    invite = parse_qs(urlsplit(room["moderator_url"]).query)["invite"][0]
+    with app.app_context():
+        company = Tenant.of(db.session.get(Company, place["company"]["id"]))
+        set_moderators(company, db.session.get(Room, room["id"]), ["someone@else.example"])
+        db.session.commit()
+    assert join(place, code=room["code"], display_name="Bob", invite=invite).status_code == 403
+    assert b'id="security-pin"' in _page(client, place, room["code"], f"?invite={invite}").data
 
 
 def test_closing_ends_the_meeting_and_a_rescheduled_rooms_old_job_does_nothing(

@@ -10,7 +10,13 @@ from playwright.sync_api import Browser, expect
 from app.core.db import utcnow
 from app.extensions import db
 from app.modules.hosts.models import Host
-from app.modules.meetings.scheduling import RoomPlan, moderator_url, room_url, schedule_room
+from app.modules.meetings.scheduling import (
+    RoomPlan,
+    moderator_url,
+    room_url,
+    schedule_room,
+    set_moderators,
+)
 from app.modules.settings.operations import PLATFORM_DEFAULTS
 from app.modules.tenants.models import Company, Tenant
 from tests.web.browser.conftest import open_room
@@ -26,6 +32,7 @@ def _schedule(app, company_info, host_info, opens_in: timedelta) -> tuple[str, s
         room = schedule_room(company, host, RoomPlan(
             starts_at=utcnow() + early + opens_in, duration_minutes=30, security_pin="8642",
             mute_mode=None, auto_record="none", own_code=True, title="Board meeting"))
+        set_moderators(company, room, ["chair@example.com"])
         urls = room_url(company, room), moderator_url(company, room, "chair@example.com")
         db.session.commit()
     return urls
