@@ -40,7 +40,12 @@ class Settings:
     database_url: str = ""  # empty: SQLite under instance_path
     secret_key: str = ""  # required in production; see ``env``
     storage_url: str = ""  # empty: file:// under instance_path
-    s3_endpoint_url: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS; else an S3-compatible store's URL
+    # s3:// only: each company's objects in the bucket "<bucket>-<company id>"
+    # (created on first write) rather than all in one bucket.
+    storage_bucket_per_company: bool = False
+    # How long a download or playback link of storage lasts (app/storage.py).
+    storage_link_seconds: int = 6 * 3600
     smtp_url: str = ""  # empty: mail is written to the dev outbox folder
     mail_from: str = ""  # empty: no-reply@<reseller domain>
     # Text messages (conference reminders): the dotted path of a class taking
@@ -144,6 +149,8 @@ class Settings:
         self._check_rate_limits()
         if self.sms_sender:
             self._check_sms_sender()
+        if self.storage_link_seconds < 60:
+            raise ConfigError("STORAGE_LINK_SECONDS must be at least 60")
         if self.public_scheme not in ("http", "https"):
             raise ConfigError("PUBLIC_SCHEME must be http or https")
         for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):
