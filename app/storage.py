@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import hmac
 import os
@@ -336,3 +337,18 @@ def open_storage(storage_url: str, *, secret_key: str = "", s3_endpoint_url: str
         return S3Storage(parts.netloc, parts.path, endpoint_url=s3_endpoint_url,
                          bucket_per_company=bucket_per_company)
     raise StorageError(f"STORAGE_URL must be file:// or s3://: {storage_url!r}")
+
+
+def storage_for(settings: Any) -> LocalStorage | S3Storage:
+    """The storage the settings name (app.config.Settings, or anything with its
+    storage fields), one per process: a boto3 client is costly to build and
+    safe to share between threads."""
+    return _opened(settings.resolved_storage_url, settings.secret_key,
+                   settings.s3_endpoint_url, settings.storage_bucket_per_company)
+
+
+@functools.lru_cache(maxsize=8)
+def _opened(url: str, secret_key: str, endpoint: str,
+            per_company: bool) -> LocalStorage | S3Storage:
+    return open_storage(url, secret_key=secret_key, s3_endpoint_url=endpoint,
+                        bucket_per_company=per_company)

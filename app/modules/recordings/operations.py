@@ -1,0 +1,227 @@
+"""Recordings: begun by the outputs domain when an egress starts recording,
+finished when it stops (or dies), assembled by the worker (tasks.py), then
+listed, played, published or deleted for an ``Actor``.
+
+Scope: a HOST sees the recordings of its own rooms (``host_id``), a
+COMPANY_ADMIN its company's, a RESELLER_ADMIN its reseller's; another
+tenant's recording is a 404, a colleague's a 403 (app/modules/access.py)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.core.db import utcnow
+from app.core.pagination import Page, paginate
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.extensions import db, settings
+from app.jobs import enqueue
+from app.modules.access import Actor, HostRole, covers_company
+from app.modules.conferences.operations import load_conference
+from app.modules.hosts.models import Host
+from app.modules.hosts.operations import load_host
+from app.modules.meetings.models import MeetingSession
+from app.modules.recordings import assembly
+from app.modules.recordings.models import READY_STATES, Recording, RecordingState
+from app.modules.tenants.models import Company, Tenant
+from app.modules.tenants.operations import company_url, load_company
+from app.storage import FILES_PATH, storage_for
+
+ASSEMBLE = "recordings.assemble"
+NOT_FOUND = "Recording not found"
+PORTAL_PATH = "/portal/recordings"
+
+
+@dataclass(frozen=True)
+class RecordingRecord:
+    """A recording as the dialects render it; ``download_url`` only from
+    ``get_recording`` (a fresh expiring link), and only once it is ready."""
+
+    recording_id: str  # the public id
+    host_id: int | None
+    room_id: int
+    session_id: str
+    state: RecordingState
+    partial: bool
+    audio_only: bool
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: float | None
+    size_bytes: int | None
+    failure_reason: str
+    download_url: str | None = None
+    expires_at: datetime | None = None
+
+
+# --- the egress's side (called by app.modules.outputs) -----------------------
+
+def begin_recording(company: Tenant, session: MeetingSession, audio_only: bool) -> Recording:
+    """A new recording of the running ``session``, in state RECORDING, with
+    the storage prefix its egress writes chunks under."""
+    room = session.room
+    public_id = secrets.token_urlsafe(12)
+    recording = Recording(
+        public_id=public_id, company_id=company.id, session_id=session.id, room_id=room.id,
+        host_id=room.host_id or room.organizer_id, audio_only=audio_only,
+        storage_prefix=f"{company.id}/recordings/{public_id}")
+    db.session.add(recording)
+    db.session.flush()
+    return recording
+
+
+def recording_stopped(recording_id: int, details: Mapping[str, Any]) -> None:
+    """The egress finished the recording as asked: queue its assembly. Said
+    twice (a repeated event), the second time does nothing."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or recording.state is not RecordingState.RECORDING:
+        return
+    _finish(recording)
+
+
+def recording_interrupted(recording_id: int, reason: str) -> None:
+    """The egress failed or died while recording: assemble what chunks it
+    stored, as a partial recording (none stored: FAILED, with ``reason``)."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or recording.state is not RecordingState.RECORDING:
+        return
+    recording.partial = True
+    recording.failure_reason = reason[:500]
+    _finish(recording)
+
+
+def _finish(recording: Recording) -> None:
+    recording.state = RecordingState.PROCESSING
+    recording.ended_at = utcnow()
+    db.session.flush()
+    enqueue(ASSEMBLE, {"recording_id": recording.id})
+
+
+def assemble_recording(recording_id: int) -> None:
+    """The job: one media file from the chunks, then PUBLISHED and the
+    organizer told (or FAILED when no chunk was stored). Idempotent."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or recording.state is not RecordingState.PROCESSING:
+        return
+    made = assembly.assemble(storage_for(settings()), recording.storage_prefix,
+                             recording.audio_only)
+    if made is None:
+        recording.state = RecordingState.FAILED
+        recording.failure_reason = recording.failure_reason or "The egress stored no media"
+        db.session.flush()
+        return
+    recording.media_key, recording.size_bytes = made.key, made.size_bytes
+    recording.duration_seconds = made.duration_seconds
+    recording.state = RecordingState.PUBLISHED
+    db.session.flush()
+    _announce_ready(recording)
+
+
+def _announce_ready(recording: Recording) -> None:
+    """Tell whoever waits for a finished recording. The organizer gets a mail
+    here; the BBB recording-ready callback (issue E) and the webhooks
+    (issue H) are queued from here too, in this same transaction."""
+    from app.modules.mail.operations import queue_mail  # renders with Flask templates
+
+    host = db.session.get(Host, recording.host_id) if recording.host_id else None
+    if host is None or host.deleted_at is not None:
+        return
+    company = Tenant.of(db.session.get_one(Company, recording.company_id))
+    queue_mail(company, host.email, "recording_ready", host=host,
+               recording=recording, room=recording.room,
+               portal_url=company_url(company, PORTAL_PATH))
+
+
+# --- reading and managing, for an actor ---------------------------------------
+
+def list_recordings(actor: Actor, query: Mapping[str, Any]) -> Page[RecordingRecord]:
+    """Recordings (not deleted) of a host, a conference's room or a company,
+    newest first. Without a filter: a HOST's own, anyone else's company's."""
+    page, per_page = query.get("page", 1), query.get("per_page", 50)
+    given = [name for name in ("company_id", "host_id", "conference_id") if query.get(name)]
+    if len(given) > 1:
+        raise ValidationFailed("Give one of company_id, host_id and conference_id",
+                               {name: ["Give only one of these."] for name in given})
+    rows = sa.select(Recording).where(Recording.state != RecordingState.DELETED)
+    if query.get("host_id"):
+        rows = rows.where(Recording.host_id == load_host(actor, query["host_id"]).id)
+    elif query.get("conference_id"):
+        conference = load_conference(actor, query["conference_id"])
+        rows = rows.where(Recording.room_id == conference.room_id)
+    elif actor.role is HostRole.HOST and not query.get("company_id"):
+        rows = rows.where(Recording.host_id == actor.caller.id)
+    else:
+        actor.require(HostRole.COMPANY_ADMIN)
+        company = load_company(actor, query.get("company_id") or actor.caller.company_id)
+        rows = rows.where(Recording.company_id == company.id)
+    return paginate(rows, Recording.started_at.desc(), page, per_page).map(record_of)
+
+
+def get_recording(actor: Actor, public_id: str) -> RecordingRecord:
+    """The recording, with a fresh download link once it is ready."""
+    recording, company = load_recording(actor, public_id)
+    return with_link(record_of(recording), recording, company)
+
+
+def delete_recording(actor: Actor, public_id: str) -> None:
+    """Its objects leave storage; the row stays, DELETED, answering 404."""
+    recording, _ = load_recording(actor, public_id)
+    storage_for(settings()).delete_prefix(recording.storage_prefix + "/")
+    recording.state = RecordingState.DELETED
+    recording.deleted_at = utcnow()
+    recording.media_key = None
+    db.session.flush()
+
+
+def set_published(actor: Actor, public_id: str, published: bool) -> RecordingRecord:
+    """Publish or unpublish a ready recording (BBB publishRecordings)."""
+    recording, company = load_recording(actor, public_id)
+    if recording.state not in READY_STATES:
+        raise ValidationFailed(f"A {recording.state.value} recording cannot be published",
+                               {"recording_id": ["Not ready yet."]})
+    recording.state = RecordingState.PUBLISHED if published else RecordingState.UNPUBLISHED
+    db.session.flush()
+    return with_link(record_of(recording), recording, company)
+
+
+def load_recording(actor: Actor, public_id: str) -> tuple[Recording, Tenant]:
+    """The recording and its company, if the actor may see it: 404 outside its
+    scope or once deleted, 403 for a HOST asking about a colleague's."""
+    found = db.session.execute(
+        sa.select(Recording, Company).join(Company, Company.id == Recording.company_id)
+        .where(Recording.public_id == public_id)).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    recording, company = found
+    if recording.state is RecordingState.DELETED or not company.active or \
+            not covers_company(actor.caller, company.id, company.reseller_id):
+        raise NotFound(NOT_FOUND)
+    if actor.role is HostRole.HOST and recording.host_id != actor.caller.id:
+        raise Forbidden("A host may only see its own recordings")
+    return recording, Tenant.of(company)
+
+
+def record_of(recording: Recording) -> RecordingRecord:
+    return RecordingRecord(
+        recording_id=recording.public_id, host_id=recording.host_id, room_id=recording.room_id,
+        session_id=recording.session.public_id, state=recording.state,
+        partial=recording.partial, audio_only=recording.audio_only,
+        started_at=recording.started_at, ended_at=recording.ended_at,
+        duration_seconds=recording.duration_seconds, size_bytes=recording.size_bytes,
+        failure_reason=recording.failure_reason)
+
+
+def with_link(record: RecordingRecord, recording: Recording, company: Tenant) -> RecordingRecord:
+    """``record`` with an expiring download link, when there is a file."""
+    if recording.state not in READY_STATES or not recording.media_key:
+        return record
+    seconds = settings().storage_link_seconds
+    url = storage_for(settings()).url(recording.media_key, seconds)
+    if url.startswith(FILES_PATH + "/"):  # the local folder: the web serves it, on this name
+        url = company_url(company, url)
+    return replace(record, download_url=url,
+                   expires_at=utcnow().replace(microsecond=0) + timedelta(seconds=seconds))
