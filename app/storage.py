@@ -243,6 +243,7 @@ class S3Storage:
         self._buckets_seen: set[str] = set()
 
     def _where(self, key: str) -> tuple[str, str]:
+        check_key(key)
         bucket = f"{self.bucket}-{company_of(key)}" if self.bucket_per_company else self.bucket
         return bucket, self.prefix + key
 

@@ -30,6 +30,7 @@ register_error_renderer(bp, render_error_page)
 from app.web import (  # noqa: E402, F401  (routes)
     auth,
     conferences,
+    files,
     host_session,
     host_settings,
     login,
