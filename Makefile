@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test test-postgresql test-sqlite lint bench clean
 
-install: $(VENV)/.installed tests/oidc/node_modules/.installed
+install: $(VENV)/.installed tests/oidc/node_modules/.installed \
+	tests/rtmp/node_modules/.installed
 
 # Re-installs when pyproject.toml changes; otherwise a no-op.
 $(VENV)/.installed: pyproject.toml
@@ -25,6 +26,14 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 	command -v npm >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
 	npm ci --prefix tests/oidc --no-audit --no-fund
+	touch $@
+
+# The RTMP server the broadcast tests publish to (tests/rtmp, Node's
+# node-media-server): again when its lock file changes.
+tests/rtmp/node_modules/.installed: tests/rtmp/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --prefix tests/rtmp --no-audit --no-fund
 	touch $@
 
 # Development, chosen explicitly: secrets are generated into instance/ on first
