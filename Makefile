@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 .PHONY: install run test test-postgresql test-sqlite lint bench clean
 
 install: $(VENV)/.installed tests/oidc/node_modules/.installed \
-	tests/rtmp/node_modules/.installed
+	static/livestream/node_modules/.installed tests/rtmp/node_modules/.installed
 
 # Re-installs when pyproject.toml changes; otherwise a no-op.
 $(VENV)/.installed: pyproject.toml
@@ -34,6 +34,14 @@ tests/rtmp/node_modules/.installed: tests/rtmp/package-lock.json
 	command -v npm >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
 	npm ci --prefix tests/rtmp --no-audit --no-fund
+	touch $@
+
+# The live-stream player's hls.js (static/livestream, served by Flask's static
+# route from node_modules): again when its lock file changes.
+static/livestream/node_modules/.installed: static/livestream/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --prefix static/livestream --no-audit --no-fund
 	touch $@
 
 # Development, chosen explicitly: secrets are generated into instance/ on first

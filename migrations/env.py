@@ -13,6 +13,7 @@ from app.modules.hosts import models as _hosts  # noqa: F401
 from app.modules.media_nodes import models as _media_nodes  # noqa: F401
 from app.modules.meetings import models as _meetings  # noqa: F401
 from app.modules.oauth import models as _oauth  # noqa: F401
+from app.modules.outputs import models as _outputs  # noqa: F401
 from app.modules.recordings import models as _recordings  # noqa: F401
 from app.modules.tenants import models as _tenants  # noqa: F401
 

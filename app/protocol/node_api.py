@@ -177,6 +177,21 @@ class AllowSpeak(ControlCommand):
 
 
 @dataclass
+class SetOutputs(ControlCommand):
+    """Which outputs of the session run (the egress's live stream and
+    recording), for the "Live" and "Recording" badges everyone sees; the
+    states are the newest output's of each kind (egress_api.OutputState
+    values, empty when there was none) and ``reason`` why one failed."""
+
+    type = "set_outputs"
+    live: bool
+    recording: bool
+    live_state: str = ""
+    recording_state: str = ""
+    reason: str = ""
+
+
+@dataclass
 class ControlResult(Message):
     type = "control_result"
     ok: bool
@@ -184,4 +199,5 @@ class ControlResult(Message):
 
 
 TO_WEB = Catalogue(Heartbeat, NodeEvents)
-TO_NODE = Catalogue(Kick, MuteParticipant, EndSession, LockSession, SetMuteMode, AllowSpeak)
+TO_NODE = Catalogue(Kick, MuteParticipant, EndSession, LockSession, SetMuteMode, AllowSpeak,
+                    SetOutputs)

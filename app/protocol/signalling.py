@@ -257,6 +257,20 @@ class Locked(Message):
 
 
 @dataclass
+class Outputs(Message):
+    """Whether the meeting is live-streamed and recorded now (the badges),
+    and the state of the newest live stream and recording: ``starting``,
+    ``live``, ``stopping``, ``stopped``, ``failed`` (then ``reason``), or empty."""
+
+    type = "outputs"
+    live: bool
+    recording: bool
+    live_state: str = ""
+    recording_state: str = ""
+    reason: str = ""
+
+
+@dataclass
 class Error(Message):
     """A refused request; the connection stays open."""
 
@@ -286,7 +300,7 @@ FROM_CLIENT = Catalogue(Join, Answer, Candidate, Publish, Unpublish, SetMuted, S
                         RaiseHand, Ping, Leave)
 FROM_NODE = Catalogue(Joined, Offer, Candidate, ParticipantJoined, ParticipantLeft,
                       TrackPublished, TrackUnpublished, Muted, Talking, ChatMessage, Hand,
-                      MuteModeChanged, MaySpeak, Locked, Error, Kicked, Ended, Pong)
+                      MuteModeChanged, MaySpeak, Locked, Outputs, Error, Kicked, Ended, Pong)
 
 MAX_CHAT_LENGTH = 4000
 MAX_MESSAGE_BYTES = 256 * 1024  # an SDP with many tracks stays far below this

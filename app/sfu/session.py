@@ -64,6 +64,7 @@ class Session:
         self.allowed_speakers: set[str] = set()  # in q&a mode
         self.raised_hands: set[str] = set()
         self.closed = False
+        self.outputs: sig.Outputs | None = None  # the badges, as the web last said
         self._tasks = OwnedTasks(f"session {session_id}")
         self._spawn(self._watch_talking(), f"talking {session_id}")
 
@@ -127,6 +128,8 @@ class Session:
             session_id=self.session_id, me=participant.info, participants=self.visible(),
             tracks=self.track_infos(), permissions=sorted(participant.grant.permissions),
             mute_mode=self.mute_mode, locked=self.locked))
+        if self.outputs is not None:
+            participant.send(self.outputs)
         if participant.may(Permission.SUBSCRIBE):
             for publication in self.publications.values():
                 if publication.participant_id != participant.id:
@@ -308,6 +311,14 @@ class Session:
         if self.locked != command.locked:
             self.locked = command.locked
             self.broadcast(sig.Locked(command.locked))
+        return True
+
+    @carry_out.register
+    async def set_outputs(self, command: node_api.SetOutputs) -> bool:
+        """Show everyone (and whoever joins later) the live and recording badges."""
+        self.outputs = sig.Outputs(command.live, command.recording, command.live_state,
+                                   command.recording_state, command.reason)
+        self.broadcast(self.outputs)
         return True
 
     @carry_out.register

@@ -33,6 +33,7 @@ from app.web import (  # noqa: E402, F401  (routes)
     files,
     host_session,
     host_settings,
+    livestream,
     login,
     meeting,
     openid,

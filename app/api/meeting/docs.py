@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from app.api.meeting import bp
 from app.api.meeting.join import join_schema, ticket_schema
 from app.api.meeting.moderation import ACTIONS, ok_schema
+from app.api.meeting.outputs import outputs_schema
 from app.api.openapi import body_schema, error_responses, new_spec
 
 JOIN_ERRORS = {
@@ -33,10 +34,12 @@ MODERATION_ERRORS = {
     "403": "The token is not a moderator's of this session",
     "404": "No running session with this id, nobody joined yet, no such participant, "
            "or an unknown action",
-    "409": "allow_speak outside qa mode",
+    "409": "allow_speak outside qa mode; stop_live or stop_recording with none running; "
+           "start_live or start_recording while the last one is still stopping",
     "415": "Content-Type is not application/json",
     "422": "Validation failed; `errors` maps each field to its messages",
-    "503": "The session's media node cannot be reached",
+    "503": "The session's media node cannot be reached; start_live, start_recording: no "
+           "egress process is available, or it cannot be reached (nothing was started)",
 }
 
 
@@ -76,6 +79,19 @@ def build_spec() -> dict[str, Any]:
                 "application/json": {"schema": ok_schema}}},
                 **error_responses(MODERATION_ERRORS)},
         }})
+    spec.path(path="/api/v1/sessions/{session_id}/outputs", operations={"get": {
+        "operationId": "outputs", "summary": "The meeting's outputs and their states",
+        "description": (
+            "Every live stream, recording, broadcast and snapshot of the running "
+            "meeting, oldest first: `kind` (hls, recording, rtmp, snapshot), `state` "
+            "(starting, live, stopping, stopped, failed) and `reason` when failed."),
+        "tags": ["moderation"], "security": [{"joinToken": []}],
+        "parameters": [{"name": "session_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "OK", "content": {
+            "application/json": {"schema": outputs_schema}}},
+            **error_responses({key: MODERATION_ERRORS[key] for key in ("401", "403", "404")})},
+    }})
     return spec.to_dict()
 
 

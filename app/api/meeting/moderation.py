@@ -1,7 +1,9 @@
 """POST /api/v1/sessions/<session_id>/<action>: what a moderator does to a
-meeting (kick, mute, mute_all, lock, unlock, end, mute_mode, allow_speak),
+meeting (kick, mute, mute_all, lock, unlock, end, mute_mode, allow_speak,
+start_live, stop_live, start_recording, stop_recording),
 proven by their join token (``Authorization: Bearer``). Each action is one
-operation of app/modules/meetings/commands.py; this table only names its URL
+operation of app/modules/meetings/commands.py (the outputs':
+app/modules/outputs/commands.py); this table only names its URL
 and the body it takes."""
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.core.schemas import StrictBoolean, StrictSchema
 from app.errors import NotFound
 from app.extensions import db
 from app.modules.meetings import commands
+from app.modules.outputs import commands as output_commands
 
 
 class ParticipantSchema(StrictSchema):
@@ -55,6 +58,13 @@ ACTIONS: dict[str, tuple[Schema, Callable[..., None], str]] = {
                   "Who may speak: conversation, presentation or qa"),
     "allow_speak": (AllowSpeakSchema(), commands.allow_speak,
                     "In qa mode: let an attendee speak, or take it back"),
+    "start_live": (NothingSchema(), output_commands.start_live,
+                   "Start the live stream (/livestream/<access_code>); a running one stays"),
+    "stop_live": (NothingSchema(), output_commands.stop_live, "Stop the live stream"),
+    "start_recording": (NothingSchema(), output_commands.start_recording,
+                        "Start recording; a running recording stays"),
+    "stop_recording": (NothingSchema(), output_commands.stop_recording,
+                       "Stop recording; the recording is then assembled and published"),
 }
 ok_schema = OkSchema()
 

@@ -10,11 +10,13 @@ from app.errors import BadRequest, Unauthorized
 from app.extensions import db, settings
 from app.modules.media_nodes.operations import record_heartbeat
 from app.modules.meetings.operations import record_events
-from app.protocol import node_api
-from app.protocol.messages import Message, ProtocolError
+from app.modules.outputs import egress_nodes
+from app.modules.outputs import operations as outputs
+from app.protocol import egress_api, node_api
+from app.protocol.messages import Catalogue, Message, ProtocolError
 
 
-def _signed_message(kind: type[Message]) -> Message:
+def _signed_message(kind: type[Message], catalogue: Catalogue = node_api.TO_WEB) -> Message:
     secret = settings().media_node_secret
     body = request.get_data(cache=False)
     try:
@@ -22,7 +24,7 @@ def _signed_message(kind: type[Message]) -> Message:
     except node_api.BadSignature as exc:
         raise Unauthorized(f"Bad node signature: {exc}") from exc
     try:
-        message = node_api.TO_WEB.parse(body)
+        message = catalogue.parse(body)
     except ProtocolError as exc:
         raise BadRequest(str(exc)) from exc
     if not isinstance(message, kind):
@@ -57,3 +59,26 @@ def events() -> Response:
     record_events(message)
     db.session.commit()
     return _signed_answer(node_api.ControlResult(ok=True))
+
+
+@bp.post(egress_api.HEARTBEAT_PATH)
+def egress_heartbeat() -> Response:
+    message = _signed_message(egress_api.EgressHeartbeat, egress_api.TO_WEB)
+    assert isinstance(message, egress_api.EgressHeartbeat)
+    egress, restarted = egress_nodes.record_heartbeat(message)
+    if restarted:  # what it ran before the restart is gone
+        outputs.fail_egress_outputs(egress)
+    db.session.commit()
+    config = settings()
+    return _signed_answer(egress_api.EgressHeartbeatAck(
+        interval_seconds=config.media_node_heartbeat_seconds,
+        dead_after_seconds=config.media_node_dead_after_seconds))
+
+
+@bp.post(egress_api.EVENTS_PATH)
+def egress_events() -> Response:
+    message = _signed_message(egress_api.EgressEvents, egress_api.TO_WEB)
+    assert isinstance(message, egress_api.EgressEvents)
+    outputs.record_events(message)
+    db.session.commit()
+    return _signed_answer(egress_api.EgressResult(ok=True))

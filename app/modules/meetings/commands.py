@@ -14,10 +14,11 @@ from app.core.db import utcnow
 from app.core.security import constant_time_equal, keyed_digest
 from app.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from app.extensions import db, settings
+from app.jobs import enqueue
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.models import MediaNode
 from app.modules.meetings.models import MeetingSession, Participant
-from app.modules.meetings.operations import grant_of
+from app.modules.meetings.operations import SESSION_ENDED, grant_of
 from app.modules.tenants.models import Tenant
 from app.protocol import node_api
 from app.protocol.join_token import LEEWAY_SECONDS, JoinGrant, Permission
@@ -70,6 +71,7 @@ def end(tenant: Tenant, session_id: str, token: str | None) -> None:
     # Ended here whatever the node says: a node that lost the session ends nothing.
     send_control(_node_of(session), node_api.EndSession(session_id=session_id))
     session.ended_at = utcnow()
+    enqueue(SESSION_ENDED, {"session_id": session.id})
 
 
 def set_mute_mode(tenant: Tenant, session_id: str, token: str | None, mode: MuteMode) -> None:
@@ -86,6 +88,13 @@ def allow_speak(tenant: Tenant, session_id: str, token: str | None, participant_
         raise Conflict("Letting someone speak is for q&a mode; switch to it first")
     _send(session, node_api.AllowSpeak(session_id=session_id, participant_id=participant_id,
                                        allowed=allowed))
+
+
+def moderated(tenant: Tenant, session_id: str,
+              token: str | None) -> tuple[MeetingSession, JoinGrant]:
+    """``_moderated`` for the domains above meetings (outputs): their commands
+    prove the moderator the same way."""
+    return _moderated(tenant, session_id, token)
 
 
 def _moderated(tenant: Tenant, session_id: str,

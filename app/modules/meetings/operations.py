@@ -17,6 +17,7 @@ from app.core.db import utcnow
 from app.core.security import constant_time_equal, join_token_keys, keyed_digest
 from app.errors import Conflict, Forbidden, Gone, NotFound, Unauthorized
 from app.extensions import db, settings
+from app.jobs import enqueue
 from app.modules.access import Actor, Caller, administers_company, require_may_manage
 from app.modules.hosts.models import Host
 from app.modules.hosts.operations import load_host
@@ -46,6 +47,11 @@ from app.protocol.node_api import EventKind, NodeEvents
 from app.protocol.signalling import MuteMode
 
 T = TypeVar("T")
+
+# Job kinds that the outputs domain handles (meetings does not import it):
+# payload {"session_id"} (the row id).
+AUTO_RECORD = "meetings.auto_record"  # a session started in a room with auto_record
+SESSION_ENDED = "meetings.session_ended"  # its outputs stop
 
 
 @dataclass(frozen=True)
@@ -112,14 +118,22 @@ def running_session(company: Tenant, room: Room) -> MeetingSession:
     """The room's running session, or a new one under the room's current
     rules (starting is idempotent)."""
     assert room.company_id == company.id
-    return _get_or_create(
+    made: list[MeetingSession] = []
+
+    def make() -> MeetingSession:
+        made.append(MeetingSession(public_id=secrets.token_urlsafe(12), company_id=company.id,
+                                   room_id=room.id,
+                                   mute_mode=room_settings(company, room).mute_mode))
+        return made[-1]
+
+    session = _get_or_create(
         lambda: db.session.execute(
             sa.select(MeetingSession)
             .where(MeetingSession.room_id == room.id, MeetingSession.ended_at.is_(None))
-        ).scalar(),
-        lambda: MeetingSession(public_id=secrets.token_urlsafe(12), company_id=company.id,
-                               room_id=room.id,
-                               mute_mode=room_settings(company, room).mute_mode))
+        ).scalar(), make)
+    if made and session is made[-1] and room.auto_record in ("video", "audio"):
+        enqueue(AUTO_RECORD, {"session_id": session.id})
+    return session
 
 
 def place_session(company: Tenant, session: MeetingSession) -> MediaNode:
@@ -153,6 +167,17 @@ def join_room(company: Tenant, address: Address, display_name: str,
     participant = Participant(public_id=secrets.token_urlsafe(12), session_id=session.id,
                               display_name=display_name, role=admission.role.value,
                               moderator_pin_digest=keyed_digest(pin) if pin else None)
+    db.session.add(participant)
+    db.session.flush()
+    return _ticket(company, session, node, participant)
+
+
+def recorder_ticket(company: Tenant, session: MeetingSession) -> JoinTicket:
+    """A ticket for a hidden RECORDER in ``session`` (the egress joins with it
+    to compose the session's outputs)."""
+    node = place_session(company, session)
+    participant = Participant(public_id=secrets.token_urlsafe(12), session_id=session.id,
+                              display_name="Recorder", role=Role.RECORDER.value)
     db.session.add(participant)
     db.session.flush()
     return _ticket(company, session, node, participant)

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.extensions import db
-from app.jobs import job_handler
+from app.jobs import enqueue, job_handler
 from app.modules.hosts.operations import HOST_DELETED
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.operations import is_live
 from app.modules.meetings.models import MeetingSession, Room
+from app.modules.meetings.operations import SESSION_ENDED
 from app.modules.meetings.scheduling import CLOSE_ROOM
 from app.protocol import node_api
 
@@ -49,4 +50,5 @@ def _end(sessions: Sequence[MeetingSession], reason: str) -> None:
             send_control(node, node_api.EndSession(session_id=session.public_id,
                                                    reason=reason))
         session.ended_at = utcnow()
+        enqueue(SESSION_ENDED, {"session_id": session.id})
     db.session.flush()

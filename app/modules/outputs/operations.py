@@ -1,0 +1,271 @@
+"""The outputs of a running session: its live stream (HLS), recording,
+broadcast (RTMP) and snapshots. Every operation takes the tenant.
+
+One egress process serves a session: the first output places the session on
+the least-loaded live egress, the others follow it there while it lives.
+Starting posts a signed ``StartOutputs`` (with a hidden RECORDER's join
+ticket) to that egress; a refused or failed post raises ServiceUnavailable
+and, since operations only flush, leaves nothing behind once the edge rolls
+back. The egress reports each output's progress (``record_events``); an
+egress that stops heart-beating fails its outputs (tasks.watch_egress)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from app.core.db import utcnow
+from app.errors import Conflict, Gone, NotFound, ServiceUnavailable, ValidationFailed
+from app.extensions import db, settings
+from app.jobs import enqueue
+from app.modules.meetings.models import MeetingSession
+from app.modules.meetings.operations import recorder_ticket
+from app.modules.outputs.egress_nodes import is_alive, least_loaded_egress, send_command
+from app.modules.outputs.models import FINAL_STATES, EgressNode, SessionOutput
+from app.modules.recordings.operations import (
+    begin_recording,
+    recording_interrupted,
+    recording_stopped,
+)
+from app.modules.tenants.models import Tenant
+from app.protocol import egress_api
+from app.protocol.egress_api import OutputKind, OutputState
+
+# Job kinds (handled in tasks.py): tell the session's media node which badges
+# to show; check that an egress with running outputs still lives.
+TELL_NODE = "outputs.tell_node"
+WATCH_EGRESS = "outputs.watch_egress"
+EGRESS_STOPPED = "the egress process stopped"
+SESSION_ENDED = "the meeting ended"
+# Storage kind of each output that writes under its own prefix (a recording's
+# prefix is its Recording's).
+STORAGE_KIND = {OutputKind.HLS: "live", OutputKind.SNAPSHOT: "snapshots"}
+NAMES = {OutputKind.HLS: "live stream", OutputKind.RECORDING: "recording",
+         OutputKind.RTMP: "broadcast", OutputKind.SNAPSHOT: "snapshot"}
+
+
+def start_live_stream(company: Tenant, session: MeetingSession) -> SessionOutput:
+    """The session's live stream: the running one, else a new one."""
+    return _start(company, session, OutputKind.HLS)
+
+
+def stop_live_stream(company: Tenant, session: MeetingSession) -> SessionOutput:
+    return _stop(company, session, OutputKind.HLS)
+
+
+def start_recording(company: Tenant, session: MeetingSession,
+                    audio_only: bool = False) -> SessionOutput:
+    """The session's recording: the running one, else a new Recording and its output."""
+    return _start(company, session, OutputKind.RECORDING, audio_only=audio_only)
+
+
+def stop_recording(company: Tenant, session: MeetingSession) -> SessionOutput:
+    return _stop(company, session, OutputKind.RECORDING)
+
+
+def start_broadcast(company: Tenant, session: MeetingSession, rtmp_url: str) -> SessionOutput:
+    """Send the session to an RTMP ingest (rtmp:// or rtmps://)."""
+    parts = urlsplit(rtmp_url)
+    if parts.scheme not in ("rtmp", "rtmps") or not parts.hostname:
+        raise ValidationFailed("rtmp_url must be an rtmp:// or rtmps:// URL",
+                               errors={"rtmp_url": ["Not an rtmp:// or rtmps:// URL."]})
+    return _start(company, session, OutputKind.RTMP, rtmp_url=rtmp_url)
+
+
+def stop_broadcast(company: Tenant, session: MeetingSession) -> SessionOutput:
+    return _stop(company, session, OutputKind.RTMP)
+
+
+def take_snapshot(company: Tenant, session: MeetingSession) -> SessionOutput:
+    """One JPEG of the composed picture (the egress stops it once written)."""
+    return _start(company, session, OutputKind.SNAPSHOT)
+
+
+def outputs_of(company: Tenant, session: MeetingSession) -> Sequence[SessionOutput]:
+    """Every output the session ever had, oldest first."""
+    assert session.company_id == company.id
+    return db.session.execute(
+        sa.select(SessionOutput).where(SessionOutput.company_id == company.id,
+                                       SessionOutput.session_id == session.id)
+        .order_by(SessionOutput.id)
+    ).scalars().all()
+
+
+def latest_live_stream(company: Tenant, room_id: int) -> SessionOutput | None:
+    """The newest live stream of any session of the room (running or not)."""
+    return db.session.execute(
+        sa.select(SessionOutput)
+        .join(MeetingSession, SessionOutput.session_id == MeetingSession.id)
+        .where(SessionOutput.company_id == company.id, MeetingSession.room_id == room_id,
+               SessionOutput.kind == OutputKind.HLS)
+        .order_by(SessionOutput.id.desc()).limit(1)
+    ).scalar()
+
+
+def _start(company: Tenant, session: MeetingSession, kind: OutputKind, *,
+           audio_only: bool = False, rtmp_url: str | None = None) -> SessionOutput:
+    _lock_running(company, session)
+    running = _running_output(session, kind)
+    if running is not None:
+        if running.state is OutputState.STOPPING:
+            raise Conflict(f"The {NAMES[kind]} is stopping; start it again in a moment")
+        return running
+    egress = _egress_for(session)
+    first_on_egress = not running_on(egress)
+    output = SessionOutput(public_id=secrets.token_urlsafe(12), company_id=company.id,
+                           session_id=session.id, kind=kind, state=OutputState.STARTING,
+                           egress_node=egress, rtmp_url=rtmp_url)
+    if kind is OutputKind.RECORDING:
+        recording = begin_recording(company, session, audio_only)
+        output.recording_id, output.storage_prefix = recording.id, recording.storage_prefix
+    elif kind in STORAGE_KIND:
+        output.storage_prefix = f"{company.id}/{STORAGE_KIND[kind]}/{output.public_id}"
+    db.session.add(output)
+    db.session.flush()
+    ticket = recorder_ticket(company, session)
+    spec = egress_api.OutputSpec(output_id=output.public_id, kind=kind,
+                                 storage_prefix=output.storage_prefix, audio_only=audio_only,
+                                 rtmp_url=rtmp_url or "")
+    result = send_command(egress, egress_api.StartOutputs(
+        session_id=session.public_id, node_url=ticket.node_url, join_token=ticket.token,
+        outputs=[spec]))
+    if not result.ok:
+        raise ServiceUnavailable(f"The egress could not start the {NAMES[kind]}: "
+                                 f"{result.detail or 'no reason given'}")
+    if first_on_egress:
+        watch_later(egress)
+    _changed(session)
+    return output
+
+
+def _stop(company: Tenant, session: MeetingSession, kind: OutputKind) -> SessionOutput:
+    _lock_running(company, session)
+    output = _running_output(session, kind)
+    if output is None:
+        raise Conflict(f"No {NAMES[kind]} is running")
+    if output.state is not OutputState.STOPPING:
+        stop_output(output)
+    return output
+
+
+def stop_output(output: SessionOutput) -> None:
+    """Ask the output's egress to stop it; one whose egress is dead fails at
+    once. ServiceUnavailable when a live egress cannot be reached."""
+    if not is_alive(output.egress_node):
+        fail_output(output, EGRESS_STOPPED)
+        return
+    session = db.session.get(MeetingSession, output.session_id)
+    assert session is not None
+    send_command(output.egress_node, egress_api.StopOutput(session_id=session.public_id,
+                                                           output_id=output.public_id))
+    output.state = OutputState.STOPPING
+    _changed(session)
+
+
+def stop_session_outputs(session: MeetingSession) -> None:
+    """The session ended: stop every output it still runs."""
+    for output in _running(SessionOutput.session_id == session.id):
+        stop_output(output)
+
+
+def record_events(events: egress_api.EgressEvents) -> None:
+    """What an egress reports of its outputs (only of outputs placed on it).
+    A final state is final: a late LIVE does not bring a stopped output back."""
+    changed: set[int] = set()
+    for event in events.events:
+        output = db.session.execute(
+            sa.select(SessionOutput).join(SessionOutput.egress_node)
+            .where(SessionOutput.public_id == event.output_id,
+                   EgressNode.egress_id == events.egress_id)
+        ).scalar()
+        if output is None or output.state in FINAL_STATES or output.kind != event.kind:
+            continue
+        if event.state in FINAL_STATES:
+            _finish(output, event.state, event.reason, dict(event.details),
+                    datetime.fromtimestamp(event.at, UTC))
+        elif not (output.state is OutputState.STOPPING and event.state is OutputState.LIVE):
+            output.state = event.state
+        changed.add(output.session_id)
+    db.session.flush()
+    for session_id in changed:
+        enqueue(TELL_NODE, {"session_id": session_id})
+
+
+def fail_egress_outputs(egress: EgressNode, reason: str = EGRESS_STOPPED) -> int:
+    """Fail every output still running on ``egress`` (it died or restarted);
+    how many there were."""
+    outputs = _running(SessionOutput.egress_node_id == egress.id)
+    for output in outputs:
+        fail_output(output, reason)
+    return len(outputs)
+
+
+def fail_output(output: SessionOutput, reason: str) -> None:
+    _finish(output, OutputState.FAILED, reason, {}, utcnow())
+    enqueue(TELL_NODE, {"session_id": output.session_id})
+
+
+def _finish(output: SessionOutput, state: OutputState, reason: str,
+            details: dict[str, str | int | float], at: datetime) -> None:
+    output.state, output.reason, output.stopped_at = state, reason[:500], at
+    if output.recording_id is not None:
+        if state is OutputState.STOPPED:
+            recording_stopped(output.recording_id, details)
+        else:
+            recording_interrupted(output.recording_id, reason or "the egress failed")
+    db.session.flush()
+
+
+def running_on(egress: EgressNode) -> bool:
+    return bool(_running(SessionOutput.egress_node_id == egress.id))
+
+
+def watch_later(egress: EgressNode) -> None:
+    """Check on ``egress`` once a heartbeat should have come (tasks.watch_egress)."""
+    delay = timedelta(seconds=settings().media_node_dead_after_seconds)
+    enqueue(WATCH_EGRESS, {"egress_node_id": egress.id}, run_at=utcnow() + delay)
+
+
+def _running(which: sa.ColumnElement[bool]) -> Sequence[SessionOutput]:
+    return db.session.execute(
+        sa.select(SessionOutput).where(which, SessionOutput.stopped_at.is_(None))
+        .order_by(SessionOutput.id)
+    ).scalars().all()
+
+
+def _running_output(session: MeetingSession, kind: OutputKind) -> SessionOutput | None:
+    found = _running(sa.and_(SessionOutput.session_id == session.id,
+                             SessionOutput.kind == kind))
+    return found[0] if found else None
+
+
+def _egress_for(session: MeetingSession) -> EgressNode:
+    """The egress serving the session's other outputs while it lives, else the
+    least-loaded one."""
+    for output in _running(SessionOutput.session_id == session.id):
+        if is_alive(output.egress_node) and not output.egress_node.draining:
+            return output.egress_node
+    return least_loaded_egress()
+
+
+def _lock_running(company: Tenant, session: MeetingSession) -> None:
+    """Lock the session's row (two starts at once agree on one output and one
+    egress); 410 once the session has ended."""
+    locked = db.session.execute(
+        sa.select(MeetingSession)
+        .where(MeetingSession.id == session.id, MeetingSession.company_id == company.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar()
+    if locked is None:
+        raise NotFound("No running meeting has this id")
+    if locked.ended_at is not None:
+        raise Gone("The meeting has ended")
+
+
+def _changed(session: MeetingSession) -> None:
+    db.session.flush()
+    enqueue(TELL_NODE, {"session_id": session.id})
