@@ -15,6 +15,7 @@ from app.api.enterprise import (  # noqa: E402, F401  (routes)
     docs,
     hosts,
     oauth_clients,
+    recordings,
     resellers,
     rooms,
 )

@@ -14,6 +14,7 @@ from openapi_spec_validator import validate
 from app.api.enterprise.endpoint import ENDPOINTS
 from app.modules.access import HostRole
 from tests.helpers import DEFAULT_PASSWORD
+from tests.recordings import add_recording
 
 _unique = itertools.count()
 
@@ -58,7 +59,7 @@ def test_the_api_root_answers_an_index(client, make_reseller):
 
 @pytest.mark.parametrize("path", [e.path for e in ENDPOINTS if e.path != "logout"])
 def test_a_request_generated_from_the_document_is_accepted(
-        path, client, make_reseller, make_company, make_host, token_for):
+        path, app, client, make_reseller, make_company, make_host, token_for):
     """Every required property filled from its schema alone (type, pattern,
     enum, bounds); ids are the only values the test supplies, since no
     document can know them."""
@@ -70,6 +71,8 @@ def test_a_request_generated_from_the_document_is_accepted(
     ids = {"company_id": company["id"], "host_id": host["id"]}
     if path.startswith("oauth_client/"):
         ids["client_id"] = _oauth_client(client, reseller, company, token_for(admin))
+    if path.startswith("recording/"):  # no document knows a recording's id
+        ids["recording_id"] = add_recording(app, host)
     operation = spec["paths"][f"/enterprise_api/{path}"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     body = _example(spec, schema, ids)
