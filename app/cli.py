@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent  # gunicorn's --chdir: wsgi.py is there
 NODE_PORT_OFFSET = 2880  # `confera dev`: the media node listens on PORT + this
+EGRESS_PORT_OFFSET = 2890  # `confera dev`: the egress listens on PORT + this
 DEMO = {
     "name": "Confera Demo", "domain": "confera.localhost",
     "admin_email": "admin@confera.localhost", "admin_password": "confera-demo",
@@ -243,6 +244,28 @@ def sfu_command(port: int | None) -> None:
     asyncio.run(run_node(settings))
 
 
+@main.command("egress")
+@click.option("--port", type=int, default=None, help="Default: EGRESS_PORT.")
+def egress_command(port: int | None) -> None:
+    """Run an egress process (live stream, recording, broadcast, snapshot) until stopped."""
+    import asyncio
+
+    from app.egress.config import EgressConfigError, EgressSettings
+    from app.egress.server import run_egress
+    from app.storage import StorageError, open_storage
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        settings = EgressSettings.from_env()
+        if port:
+            settings = dataclasses.replace(settings, port=port).completed()
+        store = open_storage(settings.storage_url, s3_endpoint_url=settings.s3_endpoint_url,
+                             bucket_per_company=settings.storage_bucket_per_company)
+    except (EgressConfigError, StorageError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    asyncio.run(run_egress(settings, store))
+
+
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Run the due jobs, then exit.")
 def worker_command(once: bool) -> None:
@@ -268,10 +291,12 @@ def dev_command(port: int | None) -> None:
     web_port = port or settings.port
     node_env = dev_node_environment(settings, web_port, os.environ)
     _echo_node(node_env)
+    egress_env = dev_egress_environment(settings, web_port, os.environ)
     procs = [
         subprocess.Popen([*me, "web", "--port", str(web_port)]),
         subprocess.Popen([*me, "worker"]),
         subprocess.Popen([*me, "sfu"], env=node_env),
+        subprocess.Popen([*me, "egress"], env=egress_env),
     ]
     stopping = False
 
@@ -303,6 +328,18 @@ def dev_node_environment(settings: Settings, web_port: int,
             "MEDIA_NODE_SECRET": settings.media_node_secret,
             "SFU_ICE_ADDRESSES": "127.0.0.1",
             "SFU_PORT": str(web_port + NODE_PORT_OFFSET), **environ}
+
+
+def dev_egress_environment(settings: Settings, web_port: int,
+                           environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of `confera dev`'s egress: beside the web and the node,
+    on loopback, writing to the web's storage; its port follows the web's
+    (5000 -> 7890). What the environment sets still wins."""
+    return {"WEB_URL": f"http://127.0.0.1:{web_port}",
+            "MEDIA_NODE_SECRET": settings.media_node_secret,
+            "STORAGE_URL": settings.resolved_storage_url,
+            "EGRESS_ICE_ADDRESSES": "127.0.0.1",
+            "EGRESS_PORT": str(web_port + EGRESS_PORT_OFFSET), **environ}
 
 
 def _echo_node(env: dict[str, str]) -> None:

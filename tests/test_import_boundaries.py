@@ -1,7 +1,7 @@
 """A media process must not load the web stack: one runs per core, and the web
 stack costs each of them memory and start time. import-linter cannot see what
 a parent package's ``__init__`` pulls in, so this looks at ``sys.modules`` in a
-fresh interpreter. (The egress package gets the same test when it exists.)"""
+fresh interpreter. The egress (``confera egress``) gets the same test."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def loaded_after(statement: str) -> list[str]:
 
 @pytest.mark.parametrize("statement", [
     "import app.sfu.server",
+    "import app.egress.server, app.egress.web_link, app.storage",
     "import app.protocol, app.protocol.signalling, app.protocol.node_api, "
     "app.protocol.join_token",
     "import app.cli",  # `confera sfu` runs from it
