@@ -14,6 +14,7 @@ from app.api.enterprise import (  # noqa: E402, F401  (routes)
     conferences,
     docs,
     hosts,
+    livestreams,
     oauth_clients,
     recordings,
     resellers,

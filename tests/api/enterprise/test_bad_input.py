@@ -22,6 +22,7 @@ GOOD = {  # a valid body for each endpoint, given a tenant `t`
     "host/update": lambda t: {"host_id": t["host"]["id"], "name": "Renamed"},
     "host/delete": lambda t: {"host_id": t["host"]["id"]},
     "host/rotate_login_token": lambda t: {"host_id": t["host"]["id"]},
+    "livestream/get": lambda t: {"host_id": t["host"]["id"]},
     "conference/create": lambda t: {"host_id": t["host"]["id"], "subject": "S",
                                     "start": wall_in("UTC", days=1), "time_zone": "UTC",
                                     "duration": 30},
