@@ -39,4 +39,5 @@ from app.web import (  # noqa: E402, F401  (routes)
     openid,
     password,
     portal,
+    recordings,
 )

@@ -161,6 +161,17 @@ def list_recordings(actor: Actor, query: Mapping[str, Any]) -> Page[RecordingRec
     return paginate(rows, Recording.started_at.desc(), page, per_page).map(record_of)
 
 
+def host_recordings(actor: Actor, company: Tenant, page: int,
+                    per_page: int) -> Page[RecordingRecord]:
+    """The calling host's own recordings, newest first, each ready one with a
+    fresh link (the portal's page: it plays and downloads them)."""
+    rows = sa.select(Recording).where(Recording.company_id == company.id,
+                                      Recording.host_id == actor.caller.id,
+                                      Recording.state != RecordingState.DELETED)
+    return paginate(rows, Recording.started_at.desc(), page, per_page).map(
+        lambda recording: with_link(record_of(recording), recording, company))
+
+
 def get_recording(actor: Actor, public_id: str) -> RecordingRecord:
     """The recording, with a fresh download link once it is ready."""
     recording, company = load_recording(actor, public_id)
