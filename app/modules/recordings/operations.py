@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.pagination import Page, paginate
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, settings
 from app.jobs import enqueue
 from app.modules.access import Actor, HostRole, covers_company
@@ -179,8 +179,13 @@ def get_recording(actor: Actor, public_id: str) -> RecordingRecord:
 
 
 def delete_recording(actor: Actor, public_id: str) -> None:
-    """Its objects leave storage; the row stays, DELETED, answering 404."""
+    """Its objects leave storage; the row stays, DELETED, answering 404.
+    Not while the egress writes it or the worker assembles it (409): either
+    would write again what was just deleted."""
     recording, _ = load_recording(actor, public_id)
+    if recording.state in (RecordingState.RECORDING, RecordingState.PROCESSING):
+        raise Conflict(f"This recording is still {recording.state.value}; stop it or wait "
+                       "until it is ready")
     storage_for(settings()).delete_prefix(recording.storage_prefix + "/")
     recording.state = RecordingState.DELETED
     recording.deleted_at = utcnow()

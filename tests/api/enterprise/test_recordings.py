@@ -155,6 +155,16 @@ def test_delete_removes_the_files_and_answers_404_after(app, api, world, client)
         assert call(api, world, "HOST", path, recording_id=recording_id).status_code == 404
 
 
+@pytest.mark.parametrize("state", [RecordingState.RECORDING, RecordingState.PROCESSING])
+def test_a_recording_still_being_written_cannot_be_deleted(app, api, world, snapshot, state):
+    busy = add_recording(app, world["host"], state=state)
+    warm(api, world, "HOST")
+    before = snapshot()
+    response = call(api, world, "HOST", "recording/delete", recording_id=busy)
+    assert response.status_code == 409 and state.value in response.json["message"]
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize(("role", "whose", "status"), [
     ("HOST", "colleague", 403),
     ("OTHER", "host", 404),
