@@ -35,6 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class EgressProcess:
     def __init__(self, web: FakeEgressWeb, storage: pathlib.Path, **env: str):
         self.port = free_port()
+        self.storage = storage
         self.control_url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "egress"], cwd=REPO_ROOT,
@@ -84,6 +85,12 @@ class Meeting:
                               permissions=DEFAULT_PERMISSIONS[Role.RECORDER],
                               node_id=self.node.node_id), self.keys.private_pem)
 
+    def publisher_token(self, name: str) -> str:
+        return sign(JoinGrant(session_id=self.session_id, participant_id=uuid.uuid4().hex[:12],
+                              display_name=name, role=Role.ATTENDEE,
+                              permissions=DEFAULT_PERMISSIONS[Role.ATTENDEE],
+                              node_id=self.node.node_id), self.keys.private_pem)
+
     def start(self, egress: EgressProcess, *outputs: OutputSpec, width: int = 1280,
               height: int = 720, token: str | None = None) -> httpx.Response:
         return command(egress.control_url, StartOutputs(
@@ -115,16 +122,19 @@ def fake_web() -> Iterator[FakeEgressWeb]:
 @pytest.fixture(scope="session")
 def meeting(media_node: NodeProcess, egress_keys: Keys) -> Iterator[Meeting]:
     """Two publishers in one session for every egress test."""
-    session_id = new_session()
+    session = Meeting(media_node, egress_keys, new_session())
     publishers = Publishers()
     for name, colour in (("Ann Red", RED), ("Bob Blue", BLUE)):
-        token = sign(JoinGrant(session_id=session_id, participant_id=uuid.uuid4().hex[:12],
-                               display_name=name, role=Role.ATTENDEE,
-                               permissions=DEFAULT_PERMISSIONS[Role.ATTENDEE],
-                               node_id=media_node.node_id), egress_keys.private_pem)
-        publishers.join(media_node.ws_url(session_id), token, colour)
-    yield Meeting(media_node, egress_keys, session_id)
+        publishers.join(media_node.ws_url(session.session_id), session.publisher_token(name),
+                        colour)
+    yield session
     publishers.close()
+
+
+@pytest.fixture
+def other_meeting(media_node: NodeProcess, egress_keys: Keys) -> Meeting:
+    """A session of its own (no publishers yet), for a test that ends it."""
+    return Meeting(media_node, egress_keys, new_session())
 
 
 STORAGE_KIND = {OutputKind.HLS: "live", OutputKind.RECORDING: "recordings",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -48,14 +49,16 @@ class FakeEgressWeb:
             time.sleep(0.1)
         raise TimeoutError(f"{output_id}: no {states} in {self.states_of(output_id)}")
 
-    def wait_heartbeat(self, timeout: float = 30.0) -> egress_api.EgressHeartbeat:
+    def wait_heartbeat_where(self, where: Callable[[egress_api.EgressHeartbeat], bool],
+                             timeout: float = 10.0) -> egress_api.EgressHeartbeat:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if self.heartbeats:
-                    return self.heartbeats[-1]
+                found = [h for h in self.heartbeats if where(h)]
+            if found:
+                return found[-1]
             time.sleep(0.05)
-        raise TimeoutError("no heartbeat from the egress")
+        raise TimeoutError("no such heartbeat from the egress")
 
     # --- serving ---------------------------------------------------------
 
