@@ -181,6 +181,7 @@ def test_a_signed_link_serves_the_file_with_its_type_and_caching(client, company
     # The player resolves the playlist's relative "0.ts" against the link.
     segment = _get(client, link.rsplit("/", 1)[0] + "/0.ts", company["host_name"])
     assert segment.status_code == 200 and segment.mimetype == "video/mp2t"
+    assert segment.headers["Cache-Control"].startswith("public, max-age=")
     assert "immutable" in segment.headers["Cache-Control"]
 
     recording = local.url(f"{company['id']}/recordings/r/recording.mp4", 600)
@@ -188,6 +189,19 @@ def test_a_signed_link_serves_the_file_with_its_type_and_caching(client, company
     assert part.status_code == 206 and part.data == b"M" * 100
     assert part.headers["Content-Range"] == "bytes 100-199/5000"
     assert part.mimetype == "video/mp4"
+    assert part.headers["Cache-Control"].startswith("private, max-age=")
+
+
+def test_with_s3_storage_the_web_serves_no_files(app_with, company, s3):
+    s3.create_bucket("served-by-s3")
+    s3_app = app_with(storage_url="s3://served-by-s3", s3_endpoint_url=s3.endpoint_url)
+    with s3_app.app_context():
+        secret = app_settings().secret_key
+    key = f"{company['id']}/recordings/r/recording.mp4"
+    expires = int(time.time()) + 60
+    link = f"/files/{expires}/{link_signature(secret, key, expires)}/{key}"
+    answer = s3_app.test_client().get(link, headers={"Host": company["host_name"]})
+    assert answer.status_code == 404
 
 
 def test_tampered_expired_foreign_and_missing_links_are_refused(

@@ -64,8 +64,12 @@ def storage_file(expires: str, signature: str, key: str) -> Response:
     mimetype = CONTENT_TYPES.get(extension) or mimetypes.guess_type(key)[0] or \
         "application/octet-stream"
     response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=None)
+    # Live segments may sit in a shared cache (a CDN in front of the web: many
+    # viewers, one fetch); a recording or a snapshot only in the viewer's own,
+    # so that deleting it is not undone by a cache. Never past the link's expiry.
+    who = "public" if key.split("/")[1:2] == ["live"] else "private"
     response.headers["Cache-Control"] = "no-cache" if extension in NO_CACHE else \
-        f"private, max-age={max(0, int(expires) - int(time.time()))}, immutable"
+        f"{who}, max-age={max(0, int(expires) - int(time.time()))}, immutable"
     # The player page (another path of this host, or an embedding site through
     # it) fetches these with hls.js: same origin, nothing to allow across.
     response.headers["X-Content-Type-Options"] = "nosniff"
