@@ -21,6 +21,7 @@ const state = {
   muted: { microphone: false, camera: false }, // our own sources, as the buttons show them
   handRaised: false,
   locked: false,
+  outputs: { live: false, recording: false }, // the badges, as the node said last
   sharing: null, // the screen's stream while we share it
   lostAt: null, // when the connection was lost: one reconnect deadline from then
   people: new Map(), // participant_id -> person (see addPerson)
@@ -103,6 +104,7 @@ function connect(newTicket) {
   on('talking', setTalking);
   on('chat', showChat);
   on('locked', showLocked);
+  on('outputs', showOutputs);
   on('muted', showMuted);
   on('hand', showHand);
   on('mute_mode', showMuteMode);
@@ -121,6 +123,11 @@ function renderControls() {
   renderToggle('screen', Boolean(state.sharing), state.sharing ? 'stop_sharing' : 'share_screen');
   renderToggle('hand', state.handRaised, state.handRaised ? 'lower_hand' : 'raise_hand');
   renderToggle('lock', state.locked, state.locked ? 'unlock' : 'lock');
+  renderToggle('live', state.outputs.live, state.outputs.live ? 'stop_live' : 'start_live');
+  renderToggle('record', state.outputs.recording,
+    state.outputs.recording ? 'stop_recording' : 'start_recording');
+  $('live-badge').hidden = !state.outputs.live;
+  $('recording-badge').hidden = !state.outputs.recording;
   $('mute-mode').value = state.muteMode;
   document.body.dataset.muteMode = state.muteMode; // the CSS shows "let speak" in q&a only
 }
@@ -333,6 +340,24 @@ function showLocked({ locked }) {
   showStatus(t(locked ? 'status_locked' : 'status_unlocked'));
 }
 
+// The egress's live stream and recording, as the web told the node: a badge
+// for everyone while one runs, and its progress (starting, failed) in the status.
+function showOutputs(outputs) {
+  const was = state.outputs;
+  state.outputs = outputs;
+  renderControls();
+  const changes = [['live_stream', outputs.live_state, was.live_state],
+    ['recording', outputs.recording_state, was.recording_state]];
+  for (const [what, now, before] of changes) {
+    if (now === before) continue;
+    if (now === 'failed') {
+      showStatus(t('output_failed', { what: t(what), reason: outputs.reason }));
+    } else if (now === 'starting' || now === 'stopping') {
+      showStatus(t(`output_${now}`, { what: t(what) }));
+    }
+  }
+}
+
 function showMuted({ participant_id: id, muted, by, source }) {
   setScreenShown(id, source, !muted);
   if (isMe(id) && muted && by !== id && source === 'microphone') {
@@ -508,6 +533,10 @@ function wire() {
     mode: event.target.value,
   }));
   $('lock').addEventListener('click', () => moderate(state.locked ? 'unlock' : 'lock'));
+  $('live').addEventListener('click',
+    () => moderate(state.outputs.live ? 'stop_live' : 'start_live'));
+  $('record').addEventListener('click',
+    () => moderate(state.outputs.recording ? 'stop_recording' : 'start_recording'));
   $('end').addEventListener('click', () => moderate('end'));
   for (const [selector, kind] of [['.camera-select', 'video'], ['.microphone-select', 'audio']]) {
     for (const select of document.querySelectorAll(selector)) {
