@@ -35,6 +35,7 @@ from app.storage import FILES_PATH, storage_for
 ASSEMBLE = "recordings.assemble"
 NOT_FOUND = "Recording not found"
 PORTAL_PATH = "/portal/recordings"
+NO_MEDIA = "The egress stored no media"
 
 
 @dataclass(frozen=True)
@@ -102,23 +103,44 @@ def _finish(recording: Recording) -> None:
 
 
 def assemble_recording(recording_id: int) -> None:
-    """The job: one media file from the chunks, then PUBLISHED and the
-    organizer told (or FAILED when no chunk was stored). Idempotent."""
+    """Assemble in one go (the job splits it: tasks.py). Idempotent."""
+    pending = pending_assembly(recording_id)
+    if pending is not None:
+        assembled(recording_id, assembly.assemble(storage_for(settings()), *pending))
+
+
+def pending_assembly(recording_id: int) -> tuple[str, bool] | None:
+    """What the assembly of a PROCESSING recording needs (its storage prefix
+    and whether it is audio only); None when there is nothing to do."""
     recording = db.session.get(Recording, recording_id)
     if recording is None or recording.state is not RecordingState.PROCESSING:
-        return
-    made = assembly.assemble(storage_for(settings()), recording.storage_prefix,
-                             recording.audio_only)
+        return None
+    return recording.storage_prefix, recording.audio_only
+
+
+def assembled(recording_id: int, made: assembly.Assembled | None) -> None:
+    """The assembly's outcome: PUBLISHED and the organizer told, or FAILED
+    when no chunk was stored. Only the first run to get here counts: an
+    assembly that outlived its job lease may run twice, and the second must
+    neither change the row again nor send a second mail."""
     if made is None:
-        recording.state = RecordingState.FAILED
-        recording.failure_reason = recording.failure_reason or "The egress stored no media"
-        db.session.flush()
+        values: dict[str, Any] = {
+            "state": RecordingState.FAILED,
+            "failure_reason": sa.case((Recording.failure_reason == "", NO_MEDIA),
+                                      else_=Recording.failure_reason)}
+    else:
+        values = {"state": RecordingState.PUBLISHED, "media_key": made.key,
+                  "size_bytes": made.size_bytes, "duration_seconds": made.duration_seconds}
+    changed = db.session.execute(
+        sa.update(Recording)
+        .where(Recording.id == recording_id, Recording.state == RecordingState.PROCESSING)
+        .values(**values).execution_options(synchronize_session=False))
+    if not getattr(changed, "rowcount", 0):
         return
-    recording.media_key, recording.size_bytes = made.key, made.size_bytes
-    recording.duration_seconds = made.duration_seconds
-    recording.state = RecordingState.PUBLISHED
-    db.session.flush()
-    _announce_ready(recording)
+    recording = db.session.get_one(Recording, recording_id)
+    db.session.refresh(recording)
+    if made is not None:
+        _announce_ready(recording)
 
 
 def _announce_ready(recording: Recording) -> None:

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.extensions import db, settings
+from app.jobs.models import Job
 from app.jobs.worker import Worker
-from app.modules.recordings import operations
+from app.modules.mail.operations import SEND_MAIL
+from app.modules.recordings import assembly, operations
 from app.modules.recordings.models import Recording, RecordingState
 from app.storage import storage_for
 from tests.modules.recordings.media import (
@@ -21,6 +23,10 @@ from tests.modules.recordings.media import (
     fragmented_mp4,
     store_chunks,
 )
+
+
+def jobs_of(kind: str) -> list[Job]:
+    return list(db.session.query(Job).filter_by(kind=kind))
 
 
 def _download(place, url: str) -> bytes:
@@ -163,3 +169,24 @@ def test_chunks_are_joined_in_numeric_order_not_by_name(place):
     with place.app.app_context():
         assert db.session.get(Recording, recording_id).duration_seconds == \
             pytest.approx(6.0, rel=0.1)
+
+
+def test_two_runs_of_one_assembly_publish_once_and_mail_once(place):
+    """A job that outlives its lease runs again beside itself: the second run
+    finds the file the first stored and changes nothing."""
+    recording_id, _prefix, _ = _record(place, 4.0)
+    with place.app.app_context():
+        operations.recording_stopped(recording_id, {})
+        db.session.commit()
+        first = operations.pending_assembly(recording_id)
+        second = operations.pending_assembly(recording_id)
+        assert first == second is not None
+        storage = storage_for(settings())
+        operations.assembled(recording_id, assembly.assemble(storage, *first))
+        db.session.commit()
+        late = assembly.assemble(storage, *second)  # the chunks are gone, the file is there
+        assert late is not None and late.chunks == 0
+        operations.assembled(recording_id, late)
+        db.session.commit()
+        assert len(jobs_of(SEND_MAIL)) == 1
+        assert db.session.get(Recording, recording_id).state is RecordingState.PUBLISHED
