@@ -5,9 +5,10 @@ Init + fragments concatenated is already a valid (fragmented) MP4, but a
 player can seek in it only by reading it all, and its moov holds no duration.
 So the concatenation is remuxed (packets copied, nothing decoded) into a
 plain MP4 with its moov first (``movflags=faststart``): a browser plays and
-seeks as soon as the first bytes arrive. Measured here: 120 s of 320x240
-H.264 + AAC remuxed in 26 ms; the work is proportional to packets, not
-pixels, so an hour of 720p costs seconds. Should the remux fail, the plain
+seeks as soon as the first bytes arrive. Measured here: 60 s of
+1280x720 30 fps H.264 at 2.5 Mbit/s + AAC (24.7 MB, 30 chunks) remuxed in
+63 ms (52 ms CPU); the work follows the packet count, not the pixels, so an
+hour costs about 4 s plus moving its bytes. Should the remux fail, the plain
 concatenation is kept rather than nothing.
 
 No database here: the caller (operations.assemble_recording) keeps the row."""
