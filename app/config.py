@@ -151,6 +151,11 @@ class Settings:
             self._check_sms_sender()
         if self.storage_link_seconds < 60:
             raise ConfigError("STORAGE_LINK_SECONDS must be at least 60")
+        if self.storage_url.startswith("file://") and \
+                not self.storage_url.startswith(("file:///", "file://localhost/")):
+            raise ConfigError("STORAGE_URL: file:// needs an absolute path, file:///abs/path")
+        if self.storage_url.startswith("s3://") and not self.storage_url[5:].split("/")[0]:
+            raise ConfigError("STORAGE_URL: s3:// needs a bucket, s3://bucket/prefix")
         if self.public_scheme not in ("http", "https"):
             raise ConfigError("PUBLIC_SCHEME must be http or https")
         for url, name in ((self.storage_url, "STORAGE_URL"), (self.smtp_url, "SMTP_URL")):

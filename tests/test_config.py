@@ -67,6 +67,10 @@ def test_environment_overrides_defaults(dev):
     ({"PUBLIC_SCHEME": "ftp"}, "PUBLIC_SCHEME"),
     ({"SMTP_URL": "http://mail"}, "SMTP_URL"),
     ({"STORAGE_URL": "gs://bucket"}, "STORAGE_URL"),
+    ({"STORAGE_URL": "file://relative/path"}, "STORAGE_URL: file:// needs an absolute path"),
+    ({"STORAGE_URL": "s3:///prefix"}, "STORAGE_URL: s3:// needs a bucket"),
+    ({"STORAGE_LINK_SECONDS": "10"}, "STORAGE_LINK_SECONDS"),
+    ({"STORAGE_BUCKET_PER_COMPANY": "maybe"}, "STORAGE_BUCKET_PER_COMPANY"),
     ({"CONFERA_ENV": "staging"}, "CONFERA_ENV"),
     ({"MEETING_RECONNECT_SECONDS": "0"}, "MEETING_RECONNECT_SECONDS"),
 ])
