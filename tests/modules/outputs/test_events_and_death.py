@@ -14,6 +14,7 @@ from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.models import Job, JobStatus
 from app.jobs.worker import Worker
+from app.modules.hosts.operations import HOST_DELETED
 from app.modules.media_nodes.models import MediaNode
 from app.modules.meetings.models import MeetingSession
 from app.modules.meetings.operations import SESSION_ENDED
@@ -131,14 +132,21 @@ def test_a_restarted_egress_fails_what_it_ran_before(app, act, fake_egress, egre
 
 
 def test_a_session_that_ends_stops_its_outputs(app, act, fake_egress, egress_beat, meeting):
+    """Here its host is deleted (the node is gone, so nothing else is told):
+    meetings ends the session and queues SESSION_ENDED, which stops its outputs."""
     started(act, fake_egress, egress_beat, "start_live", "start_recording")
+    with app.app_context():
+        db.session.execute(sa.update(MediaNode).values(
+            last_heartbeat_at=utcnow() - timedelta(hours=1)))
+        enqueue(HOST_DELETED, {"host_id": meeting["host"]["id"]})
+        db.session.commit()
+    Worker(app).run_until_idle()
     with app.app_context():
         session = db.session.execute(sa.select(MeetingSession).where(
             MeetingSession.public_id == meeting["session_id"])).scalar_one()
-        session.ended_at = utcnow()
-        enqueue(SESSION_ENDED, {"session_id": session.id})
-        db.session.commit()
-    Worker(app).run_until_idle()
+        assert session.ended_at is not None
+        [ended] = db.session.execute(sa.select(Job).where(Job.kind == SESSION_ENDED)).scalars()
+        assert ended.status is JobStatus.DONE
     stops = [c for c in fake_egress.received() if isinstance(c, egress_api.StopOutput)]
     assert sorted(s.output_id for s in stops) == sorted(o.public_id for o in outputs(app))
     assert {o.state for o in outputs(app)} == {OutputState.STOPPING}
