@@ -4,6 +4,7 @@ whose segment lines become storage links (here the local folder's signed
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from app.extensions import settings as current_settings
@@ -11,6 +12,7 @@ from app.protocol import egress_api
 from app.protocol.egress_api import OutputState
 from app.storage import storage_for
 from tests.modules.outputs.test_outputs import outputs
+from tests.s3 import running_s3
 
 PLAYLIST = """#EXTM3U
 #EXT-X-VERSION:3
@@ -116,3 +118,26 @@ def test_a_room_never_streamed_is_not_live(client, make_reseller, make_company, 
     place = {"code": host["access_code"], "host_name": company["host_name"]}
     assert get(client, place, "/status").json == {"state": "not_live", "reason": ""}
     assert get(client, place, "").status_code == 200
+
+
+def test_on_s3_the_playlist_hands_out_presigned_links_that_download(app_with, live):
+    """Viewers fetch segments from S3 (or its CDN) itself: the web only rewrites
+    the playlist. S3 here is moto's server on loopback."""
+    with running_s3() as s3:
+        s3.create_bucket("media")
+        s3_app = app_with(storage_url="s3://media/confera", s3_endpoint_url=s3.endpoint_url)
+        prefix = live["output"].storage_prefix
+        with s3_app.app_context():
+            store = storage_for(current_settings())
+            store.put_bytes(f"{prefix}/7.ts", b"segment seven", "video/mp2t")
+            store.put_bytes(f"{prefix}/live.m3u8", PLAYLIST.encode(),
+                            "application/vnd.apple.mpegurl")
+        answer = s3_app.test_client().get(f"/livestream/{live['code']}/live.m3u8",
+                                          headers={"Host": live["host_name"]})
+        assert answer.status_code == 200
+        segments = [line for line in answer.get_data(as_text=True).splitlines()
+                    if line and not line.startswith("#")]
+        assert all(s.startswith(f"{s3.endpoint_url}/media/confera/{prefix}/") and
+                   "Signature=" in s for s in segments), segments
+        downloaded = httpx.get(segments[0])
+        assert downloaded.status_code == 200 and downloaded.content == b"segment seven"
