@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.modules.outputs.models import EgressNode, SessionOutput
+from app.modules.recordings.models import Recording, RecordingState
 from app.protocol.egress_api import OutputKind, OutputState
 from tests.helpers import confera, free_port, settings_env, wait_until
 from tests.web.browser.conftest import MODERATOR_PIN, open_room
@@ -65,6 +66,11 @@ def output_states(app) -> dict[OutputKind, OutputState]:
         return {o.kind: o.state for o in db.session.execute(sa.select(SessionOutput)).scalars()}
 
 
+def recording_states(app) -> list[RecordingState]:
+    with app.app_context():
+        return list(db.session.execute(sa.select(Recording.state)).scalars())
+
+
 def test_going_live_and_recording_shows_everyone_the_badges_and_viewers_the_stream(
         app, browser, platform, moderated_room, egress_and_worker):
     wait_until(lambda: egress_registered(app), "the egress registers", timeout=15)
@@ -101,6 +107,9 @@ def test_going_live_and_recording_shows_everyone_the_badges_and_viewers_the_stre
         wait_until(lambda: output_states(app) == {OutputKind.HLS: OutputState.STOPPED,
                                                   OutputKind.RECORDING: OutputState.STOPPED},
                    "the egress stops both", timeout=30)
+        # The worker assembles what the egress wrote into the published recording.
+        wait_until(lambda: recording_states(app) == [RecordingState.PUBLISHED],
+                   "the recording is published", timeout=30)
     finally:
         for page in (host, guest, viewer):
             if page is not None:
