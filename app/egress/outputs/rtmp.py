@@ -3,15 +3,12 @@ published to an RTMP ingest (``rtmp://`` or ``rtmps://``), no second encode.
 
 The network is this output's alone: the media thread only copies each packet
 into a bounded queue (a full queue drops packets up to the next key frame);
-a sender thread connects, writes, and when the ingest drops reconnects
-``RECONNECTS`` times with backoff before the output FAILS with the reason.
-
-FFmpeg's RTMP client has no time limit on its handshake or its writes (PyAV
-opens the output without options or an interrupt callback; TCP's connect
-alone gives up after 5 s). So a watchdog thread fails the output when the
-sender has been inside one connect or write for ``STALL_SECONDS``; the
-blocked sender is abandoned (a daemon thread, it ends when the connection
-does) and reports nothing more.
+a sender thread muxes them into FLV and pipes it to a child process that
+holds the RTMP connection (rtmp_push.py says why a process). When the ingest
+drops, the sender starts another child, ``RECONNECTS`` times with backoff,
+then the output FAILS with the reason. A child that has not connected, or
+does not take what it is sent, within ``STALL_SECONDS`` is killed and counts
+as a failed attempt.
 
 The URL's path holds the stream key, a secret: reasons, details and logs
 name the ingest as ``scheme://host[:port]/app`` only.
@@ -19,9 +16,11 @@ name the ingest as ``scheme://host[:port]/app`` only.
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,10 +28,10 @@ from fractions import Fraction
 from urllib.parse import urlsplit
 
 import av
-from av.container import OutputContainer
 from av.stream import Stream
 
 from app.egress.outputs import Details, EncodedStreams, OutputBase
+from app.egress.outputs.rtmp_push import FLV_OPTIONS, URL_VARIABLE
 from app.protocol.egress_api import OutputState
 
 log = logging.getLogger(__name__)
@@ -42,14 +41,17 @@ QUEUE_PACKETS = 400  # about 5 s of 30 fps video and its AAC frames
 RECONNECTS = 3
 BACKOFF_SECONDS = 1.0  # doubled at each attempt: 1, 2, 4 s
 STALL_SECONDS = 10.0
-STABLE_SECONDS = 10.0  # a connection that streamed this long was not the one failing
+STABLE_SECONDS = 10.0  # a connection that sent this much video was not the one failing
 POLL_SECONDS = 0.1
-# RTMP is not seekable: FFmpeg would try to rewrite the header's duration on close.
-FLV_OPTIONS = {"flvflags": "no_duration_filesize"}
+CHILD = [sys.executable, "-m", "app.egress.outputs.rtmp_push"]
 
 
 class BroadcastUrlError(ValueError):
     pass
+
+
+class IngestError(Exception):
+    """One connection to the ingest failed; ``str()`` says why, without the key."""
 
 
 def ingest_name(url: str) -> str:
@@ -77,10 +79,6 @@ def check_url(url: str) -> None:
                                 f"({ingest_name(url)}/<key>)")
 
 
-class _Stopped(Exception):
-    """The output was stopped, or ended by the watchdog, while connecting."""
-
-
 @dataclass
 class _Copy:
     """An encoded packet copied off the media thread (the room's packet is shared)."""
@@ -97,6 +95,64 @@ class _Copy:
         return self.pts * self.time_base
 
 
+class _Connection:
+    """One connection: an rtmp_push child and the FLV muxer that feeds its stdin."""
+
+    def __init__(self, url: str, streams: EncodedStreams):
+        self.child = subprocess.Popen(CHILD, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      env={**os.environ, URL_VARIABLE: url})
+        self.connected = threading.Event()
+        self.reason = ""  # the child's own, once it failed
+        self.killed = ""  # why the watchdog killed it
+        threading.Thread(target=self._read, name="rtmp push stdout", daemon=True).start()
+        assert self.child.stdin is not None
+        self.muxer = av.open(self.child.stdin, "w", format="flv", container_options=FLV_OPTIONS)
+        self.video: Stream = self.muxer.add_stream_from_template(streams.video)
+        self.audio: Stream = self.muxer.add_stream_from_template(streams.audio)
+
+    def _read(self) -> None:
+        assert self.child.stdout is not None
+        for raw in self.child.stdout:
+            line = raw.decode(errors="replace").strip()
+            if line == "connected":
+                self.connected.set()
+            elif line.startswith("failed "):
+                self.reason = line.removeprefix("failed ")
+
+    def close(self) -> None:
+        """Flush what is muxed, let the child finish sending it; raises IngestError
+        when the connection did not end well."""
+        try:
+            self.muxer.close()
+            assert self.child.stdin is not None
+            self.child.stdin.close()
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            self.fail(exc)
+        try:
+            # Never connected: nothing it holds will reach anyone.
+            code = self.child.wait(STALL_SECONDS if self.connected.is_set() else 0)
+        except subprocess.TimeoutExpired:
+            self.kill(f"did not finish sending within {STALL_SECONDS:.0f} s")
+            code = self.child.wait()
+        if code != 0:
+            self.fail(None)
+
+    def fail(self, exc: BaseException | None) -> None:
+        """Raise IngestError with the best reason known: the watchdog's, the child's,
+        then the pipe's; the child is gone after it."""
+        self.kill("")
+        self.child.wait()
+        reason = self.killed or self.reason or \
+            (exc and (getattr(exc, "strerror", None) or type(exc).__name__)) or \
+            f"the connection ended (exit code {self.child.returncode})"
+        raise IngestError(reason)
+
+    def kill(self, why: str) -> None:
+        if self.child.poll() is None:
+            self.killed = self.killed or why
+            self.child.kill()
+
+
 @dataclass
 class RtmpOutput(OutputBase):
     _streams: EncodedStreams | None = None
@@ -104,12 +160,15 @@ class RtmpOutput(OutputBase):
     _stopping: threading.Event = field(default_factory=threading.Event)
     _ended: threading.Event = field(default_factory=threading.Event)
     _end_lock: threading.Lock = field(default_factory=threading.Lock)
-    _busy_since: float = 0.0  # monotonic start of the sender's connect or write; 0: idle
+    _connection: _Connection | None = None
+    # Monotonic start of what the sender waits on (the child to connect, a write
+    # into its pipe); 0: it waits on nothing the ingest owes.
+    _waiting_since: float = 0.0
     _resync: bool = False  # the queue overflowed: drop until the next key frame
     _live: bool = False
     _reconnects: int = 0
     _dropped: int = 0
-    _streamed: float = 0.0  # seconds of media written, over every connection
+    _streamed: float = 0.0  # seconds of video sent, over every connection
 
     @property
     def ingest(self) -> str:
@@ -146,68 +205,53 @@ class RtmpOutput(OutputBase):
 
     def _send(self) -> None:
         attempt = 0
-        while not self._ended.is_set():
-            connected_at = time.monotonic()
+        while True:
+            streamed = self._streamed
             try:
                 self._publish(fresh=self._reconnects > 0)
                 self._end(OutputState.STOPPED, "")
                 return
-            except _Stopped:
-                self._end(OutputState.STOPPED, "")
-                return
-            except (av.FFmpegError, OSError) as exc:
-                reason = getattr(exc, "strerror", None) or type(exc).__name__
+            except IngestError as exc:
+                reason = str(exc)
             except Exception as exc:  # a bug: fail this output, not the room
                 log.exception("rtmp %s: sender failed", self.spec.output_id)
                 self._end(OutputState.FAILED, f"the broadcast to {self.ingest} broke: {exc}")
                 return
             finally:
-                self._busy_since = 0.0
-            if self._ended.is_set():  # the watchdog gave up on this connection
-                return
+                self._waiting_since, self._connection = 0.0, None
             if self._stopping.is_set():
                 self._end(OutputState.STOPPED, "")
                 return
-            if time.monotonic() - connected_at >= STABLE_SECONDS:
-                attempt = 0
-            attempt += 1
+            attempt = 1 if self._streamed - streamed >= STABLE_SECONDS else attempt + 1
             if attempt > RECONNECTS:
-                self._end(OutputState.FAILED,
-                          f"the RTMP ingest {self.ingest} failed {attempt} times in a row; "
-                          f"last: {reason}")
+                self._end(OutputState.FAILED, f"the RTMP ingest {self.ingest} failed "
+                                              f"{attempt} times in a row; last: {reason}")
                 return
+            backoff = BACKOFF_SECONDS * 2 ** (attempt - 1)
             log.warning("rtmp %s: %s: %s; again in %.0f s", self.spec.output_id, self.ingest,
-                        reason, BACKOFF_SECONDS * 2 ** (attempt - 1))
-            if self._stopping.wait(BACKOFF_SECONDS * 2 ** (attempt - 1)):
+                        reason, backoff)
+            if self._stopping.wait(backoff):
                 self._end(OutputState.STOPPED, "")
                 return
             self._reconnects += 1
 
     def _publish(self, fresh: bool) -> None:
-        """One connection: from the first key frame queued until stopped (returns)
-        or until the ingest fails (raises)."""
+        """One connection, from the first key frame queued until stopped (returns) or
+        until the ingest fails (raises IngestError)."""
         assert self._streams is not None
-        self._busy_since = time.monotonic()
-        container = av.open(self.spec.rtmp_url, "w", format="flv",
-                            container_options=FLV_OPTIONS)
+        if fresh:  # what waited in the queue during a reconnection is stale
+            self._discard_queued()
+        connection = self._connection = _Connection(self.spec.rtmp_url, self._streams)
         try:
-            video = container.add_stream_from_template(self._streams.video)
-            audio = container.add_stream_from_template(self._streams.audio)
-            container.start_encoding()  # connects: the RTMP handshake and publish
-            self._busy_since = 0.0
-            if self._ended.is_set():
-                raise _Stopped()
-            if fresh:  # what waited in the queue during a reconnection is stale
-                self._discard_queued()
-            self._write(container, video, audio)
-            self._busy_since = time.monotonic()
-            container.close()
+            self._write(connection)
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            connection.fail(exc)
         except BaseException:
-            with contextlib.suppress(av.FFmpegError, OSError):
-                container.close()
+            connection.kill("")
             raise
+        connection.close()
 
-    def _write(self, container: OutputContainer, video: Stream, audio: Stream) -> None:
+    def _write(self, connection: _Connection) -> None:
         start: Fraction | None = None
         last: Fraction | None = None  # this connection's latest video packet
         while (copy := self._next()) is not None:
@@ -222,11 +266,15 @@ class RtmpOutput(OutputBase):
             packet.pts, packet.dts = copy.pts - shift, max(copy.dts - shift, 0)
             packet.time_base = copy.time_base
             packet.is_keyframe = copy.keyframe
-            packet.stream = video if copy.video else audio
-            self._busy_since = time.monotonic()
-            container.mux(packet)
-            self._busy_since = 0.0
-            if copy.video:
+            packet.stream = connection.video if copy.video else connection.audio
+            # Until the child has connected, the wait runs from this connection's
+            # first write; from then on, through each write.
+            if connection.connected.is_set() or not self._waiting_since:
+                self._waiting_since = time.monotonic()
+            connection.muxer.mux(packet)
+            if connection.connected.is_set():
+                self._waiting_since = 0.0
+            if copy.video and connection.connected.is_set():
                 self._streamed += float(copy.at - (last or start))
                 last = copy.at
                 if not self._live:
@@ -250,17 +298,17 @@ class RtmpOutput(OutputBase):
             except queue.Empty:
                 return
 
-    # --- the end ---------------------------------------------------------------
+    # --- the watchdog and the end -------------------------------------------------
 
     def _watch(self) -> None:
+        """Kills a child that has not connected, or does not read, for STALL_SECONDS:
+        the sender then sees a broken pipe and counts a failed attempt."""
         while not self._ended.wait(1.0):
-            since = self._busy_since
-            if since and time.monotonic() - since > STALL_SECONDS:
-                self._end(OutputState.FAILED, f"the RTMP ingest {self.ingest} did not answer "
-                                              f"for {STALL_SECONDS:.0f} s")
+            since, connection = self._waiting_since, self._connection
+            if since and connection is not None and time.monotonic() - since > STALL_SECONDS:
+                connection.kill(f"the ingest did not answer for {STALL_SECONDS:.0f} s")
 
     def _end(self, state: OutputState, reason: str) -> None:
-        """Report the final state once (the sender and the watchdog may race)."""
         with self._end_lock:
             if self._ended.is_set():
                 return
