@@ -3,6 +3,7 @@ places a session's outputs on the least-loaded live, non-draining one."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -113,3 +114,41 @@ def test_placement_takes_the_least_loaded_live_egress_that_is_not_draining(app, 
 def test_no_egress_at_all_is_service_unavailable(ctx):
     with pytest.raises(ServiceUnavailable, match="No egress process"):
         least_loaded_egress()
+
+
+@pytest.mark.parametrize("case", ["unsigned", "stale", "a heartbeat", "bad state", "not json"])
+def test_bad_egress_events_are_refused_and_change_nothing(client, settings, snapshot,
+                                                          egress_beat, case):
+    egress_beat("egress-a")
+    event = {"session_id": "s", "output_id": "o", "kind": "hls", "state": "live", "at": 1.0}
+    body = json.dumps({"type": "egress_events", "egress_id": "egress-a",
+                       "events": [event]}).encode()
+    secret, status = settings.media_node_secret, 400
+    headers = node_api.signed_headers(secret, body)
+    if case == "unsigned":
+        headers, status = {"Content-Type": "application/json"}, 401
+    elif case == "stale":
+        headers, status = node_api.signed_headers(secret, body, now=time.time() - 600), 401
+    else:
+        body = {"a heartbeat": egress_api.EgressHeartbeat(
+                    egress_id="e", control_url="http://e.test", started_at=1.0,
+                    load=egress_api.EgressLoad()).to_json().encode(),
+                "bad state": body.replace(b'"live"', b'"exploded"'),
+                "not json": b"[1, 2"}[case]
+        headers = node_api.signed_headers(secret, body)
+    before = snapshot()
+    answer = client.post(egress_api.EVENTS_PATH, data=body, headers=headers)
+    assert answer.status_code == status, answer.json
+    assert snapshot() == before
+
+
+def test_events_of_unknown_outputs_are_acknowledged_and_ignored(egress_events, egress_beat,
+                                                               snapshot, settings):
+    egress_beat("egress-a")
+    before = snapshot()
+    answer = egress_events("egress-a", egress_api.OutputEvent(
+        session_id="s", output_id="nobody", kind=egress_api.OutputKind.HLS,
+        state=egress_api.OutputState.LIVE, at=1.0))
+    assert answer.status_code == 200
+    node_api.verify_signed(settings.media_node_secret, answer.data, answer.headers)
+    assert snapshot() == before
