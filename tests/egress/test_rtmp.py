@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import secrets
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ import av
 import numpy as np
 import pytest
 
+from app.egress.encoder import Encoder
+from app.egress.outputs import rtmp
 from app.protocol.egress_api import OutputKind, OutputSpec, OutputState, StopOutput
 from tests.egress.conftest import EgressProcess, Meeting
 from tests.egress.fake_web import FakeEgressWeb, command
@@ -172,3 +176,42 @@ def test_the_stream_key_is_not_in_the_process_list(
     stop(egress, meeting, spec)
     assert command_lines and all(key.encode() not in line for line in command_lines)
     fake_web.wait_state(spec.output_id, OutputState.STOPPED, timeout=20)
+
+
+def test_a_silent_ingest_is_given_up_and_never_stalls_the_media_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this process, the output fed by the room's encoder as the media thread
+    feeds it, publishing to a listener that accepts and never says a word."""
+    monkeypatch.setattr(rtmp, "STALL_SECONDS", 2.0)
+    monkeypatch.setattr(rtmp, "BACKOFF_SECONDS", 0.1)
+    reports: list[tuple[OutputState, str, dict[str, str | int | float]]] = []
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        key = secrets.token_hex(8)
+        spec = broadcast(f"rtmp://127.0.0.1:{silent.getsockname()[1]}/live/{key}")
+        output = rtmp.RtmpOutput(spec, lambda *report: reports.append(report))
+        encoder = Encoder(WIDTH, HEIGHT)
+        output.open(encoder.streams)
+        slowest, index = 0.0, 0
+        while not output.done and index < 30 * 40:
+            picture = av.VideoFrame.from_ndarray(
+                np.full((HEIGHT, WIDTH, 3), index % 256, np.uint8), format="rgb24")
+            started = time.monotonic()
+            for packet in encoder.video(picture.reformat(format="yuv420p"), index):
+                output.packet(packet, True)
+            sound = av.AudioFrame.from_ndarray(np.zeros((2, 1600), np.float32), format="fltp",
+                                               layout="stereo")
+            sound.sample_rate, sound.pts = 48_000, index * 1600
+            for packet in encoder.audio(sound):
+                output.packet(packet, False)
+            slowest = max(slowest, time.monotonic() - started)
+            index += 1
+            time.sleep(1 / 30)
+        output.finish()
+        encoder.close()
+    assert [state for state, _, _ in reports] == [OutputState.FAILED]
+    (_, reason, details) = reports[0]
+    assert "did not answer for 2 s" in reason and key not in reason
+    assert details["reconnects"] == 3
+    assert slowest < 0.5  # encoding included; the network never reached this thread

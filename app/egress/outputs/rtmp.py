@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import av
@@ -104,7 +105,9 @@ class _Connection:
         self.connected = threading.Event()
         self.reason = ""  # the child's own, once it failed
         self.killed = ""  # why the watchdog killed it
-        threading.Thread(target=self._read, name="rtmp push stdout", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="rtmp push stdout",
+                                        daemon=True)
+        self._reader.start()
         assert self.child.stdin is not None
         self.muxer = av.open(self.child.stdin, "w", format="flv", container_options=FLV_OPTIONS)
         self.video: Stream = self.muxer.add_stream_from_template(streams.video)
@@ -137,11 +140,12 @@ class _Connection:
         if code != 0:
             self.fail(None)
 
-    def fail(self, exc: BaseException | None) -> None:
+    def fail(self, exc: BaseException | None) -> NoReturn:
         """Raise IngestError with the best reason known: the watchdog's, the child's,
         then the pipe's; the child is gone after it."""
         self.kill("")
         self.child.wait()
+        self._reader.join(1.0)  # its last words, if any, are the reason
         reason = self.killed or self.reason or \
             (exc and (getattr(exc, "strerror", None) or type(exc).__name__)) or \
             f"the connection ended (exit code {self.child.returncode})"
@@ -255,6 +259,10 @@ class RtmpOutput(OutputBase):
         start: Fraction | None = None
         last: Fraction | None = None  # this connection's latest video packet
         while (copy := self._next()) is not None:
+            if connection.child.poll() is not None:
+                # Gone (killed by the watchdog, or failed): the muxer may be holding
+                # packets to interleave, so no write would tell.
+                connection.fail(None)
             if start is None:
                 if not copy.keyframe:
                     continue  # a connection starts at a key frame
