@@ -11,8 +11,9 @@ from typing import Any
 from app.environment import ConfigError, environment_values, is_loopback
 
 MIN_SECRET_LENGTH = 16
-# Read under the web's own names: both processes must agree on them.
-SHARED_NAMES = {"env": "CONFERA_ENV", "web_url": "WEB_URL",
+# Names that are not EGRESS_<FIELD>: the settings read under the web's own
+# names (both processes must agree on them), and the egress's id.
+ENV_NAMES = {"egress_id": "EGRESS_ID", "env": "CONFERA_ENV", "web_url": "WEB_URL",
                 "media_node_secret": "MEDIA_NODE_SECRET", "storage_url": "STORAGE_URL",
                 "s3_endpoint_url": "S3_ENDPOINT_URL",
                 "storage_bucket_per_company": "STORAGE_BUCKET_PER_COMPANY"}
@@ -47,11 +48,11 @@ class EgressSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None,
                  **overrides: Any) -> EgressSettings:
         """Defaults overridden by the environment (``EGRESS_<FIELD>``, and the
-        names in SHARED_NAMES as the web reads them), then by ``overrides``; checked."""
+        names in ENV_NAMES), then by ``overrides``; checked."""
         try:
             values = environment_values(cls, os.environ if environ is None else environ,
-                                        lambda name: SHARED_NAMES.get(name,
-                                                                      "EGRESS_" + name.upper()))
+                                        lambda name: ENV_NAMES.get(name,
+                                                                   "EGRESS_" + name.upper()))
         except ConfigError as exc:
             raise EgressConfigError(str(exc)) from exc
         values.update(overrides)

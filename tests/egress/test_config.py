@@ -15,8 +15,10 @@ GOOD = {"WEB_URL": "http://127.0.0.1:5000/", "MEDIA_NODE_SECRET": "s" * 16,
 
 def test_settings_come_from_the_environment() -> None:
     settings = EgressSettings.from_env({**GOOD, "EGRESS_PORT": "8000", "EGRESS_FPS": "25",
+                                        "EGRESS_ID": "egress-a",
                                         "EGRESS_ICE_ADDRESSES": "127.0.0.1, 10.0.0.1"})
     assert settings.web_url == "http://127.0.0.1:5000"
+    assert settings.egress_id == "egress-a"
     assert settings.control_url == "http://127.0.0.1:8000"
     assert (settings.fps, settings.ice_addresses) == (25, ("127.0.0.1", "10.0.0.1"))
 
@@ -47,3 +49,16 @@ def test_the_dev_egress_port_follows_the_web_port_and_writes_to_the_webs_storage
     assert first.web_url == "http://127.0.0.1:5000"
     chosen = dev_egress_environment(web, 5100, {"EGRESS_PORT": "9100"})  # type: ignore[arg-type]
     assert EgressSettings.from_env(chosen).port == 9100
+
+
+def test_every_egress_setting_is_documented() -> None:
+    from dataclasses import fields
+
+    from app.egress.config import ENV_NAMES
+    from tests.helpers import REPO_ROOT
+
+    names = [ENV_NAMES.get(f.name, "EGRESS_" + f.name.upper()) for f in
+             fields(EgressSettings)]
+    for doc in ("README.md", "docs/egress.md"):
+        text = (REPO_ROOT / doc).read_text()
+        assert [name for name in names if f"`{name}`" not in text] == [], doc
