@@ -1,5 +1,7 @@
 """The node's link to the web: signed heartbeats (load, sessions) that also
-fetch the join token key, and participant events, in batches."""
+fetch the join token key, and participant events, in batches. The loop, its
+retries and the signed posts are ``SignedLink``'s, which the egress's link
+(app/egress/web_link.py) shares."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import asyncio
 import json
 import logging
 import time
+from typing import Generic, Protocol, TypeVar
 
 import aiohttp
 
@@ -40,20 +43,33 @@ class WebRefused(Exception):
         self.status = status
 
 
-class WebLink:
+class Contact(Protocol):
+    """The process a link speaks for: when the web last answered it."""
+
+    web_answered_at: float | None
+
+
+E = TypeVar("E")
+
+
+class SignedLink(Generic[E]):
     """Heartbeats and events until ``stop()``, whatever the web answers.
 
     Every failure is logged and retried: a link that ended would leave the
-    node forwarding while the web, hearing nothing, takes it for dead and
-    sends every new join elsewhere (or nowhere)."""
+    process working while the web, hearing nothing, takes it for dead and
+    sends its work elsewhere (or nowhere). A subclass says what a heartbeat
+    is (``_beat``) and how a batch of events is posted (``_batch``)."""
 
-    def __init__(self, node: Node):
-        self.node = node
-        self.settings = node.settings
-        self.interval = self.settings.heartbeat_seconds
+    events_path = ""
+
+    def __init__(self, *, web_url: str, secret: str, sender: tuple[str, str],
+                 interval: float, owner: Contact, events: asyncio.Queue[E]):
+        self._web_url, self._secret, self._sender = web_url, secret, sender
+        self.interval = interval
+        self._owner, self._events = owner, events
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
-        self._pending: list[node_api.ParticipantEvent] = []
+        self._pending: list[E] = []
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(
@@ -74,6 +90,12 @@ class WebLink:
                 log.info("web link: last report not delivered: %s", exc)
             await self._session.close()
             self._session = None
+
+    async def _beat(self) -> None:
+        raise NotImplementedError
+
+    def _batch(self, events: list[E]) -> Message:
+        raise NotImplementedError
 
     async def _run(self) -> None:
         failures = 0
@@ -100,13 +122,68 @@ class WebLink:
             log.info("web link stopped")
 
     def _retry_delay(self, failures: int) -> float:
-        if self.node.web_answered_at is None:
+        if self._owner.web_answered_at is None:
             return min(self.interval, FIRST_CONTACT_RETRY_SECONDS * 2 ** min(failures - 1, 5))
         return min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(failures, 5) / 2)
 
     async def _beat_and_report(self) -> None:
         await self._beat()
         await self._report_events()
+
+    async def _report_events(self) -> None:
+        """Post the queued events, oldest first; none until the web knows this process."""
+        if self._owner.web_answered_at is None:
+            return
+        self._take_events()
+        while self._pending:
+            batch = self._pending[:EVENT_BATCH]
+            try:
+                await self._post(self.events_path, self._batch(batch))
+            except WebRefused as exc:
+                if exc.status != 400:
+                    raise
+                # The web will refuse this batch however often it is sent; the
+                # events after it must not wait behind it forever.
+                log.error("web link: %d events dropped: %s", len(batch), exc)
+            del self._pending[:len(batch)]  # only once the web has them (or refused them)
+            self._take_events()
+
+    def _take_events(self) -> None:
+        while not self._events.empty() and len(self._pending) < EVENT_BATCH:
+            self._pending.append(self._events.get_nowait())
+
+    async def _post(self, path: str, message: Message) -> dict[str, object]:
+        assert self._session is not None
+        body = message.to_json().encode()
+        headers = node_api.signed_headers(self._secret, body)
+        headers[self._sender[0]] = self._sender[1]
+        async with self._session.post(self._web_url + path, data=body,
+                                      headers=headers) as response:
+            answer = await response.read()
+            if response.status != 200:
+                raise WebRefused(path, response.status, answer)
+            node_api.verify_signed(self._secret, answer, response.headers)
+        try:
+            data = json.loads(answer)
+        except ValueError as exc:
+            raise ProtocolError(f"{path}: the web's answer is not JSON") from exc
+        if not isinstance(data, dict):
+            raise ProtocolError(f"{path}: the web's answer is not an object")
+        return data
+
+
+class WebLink(SignedLink[node_api.ParticipantEvent]):
+    """The media node's: heartbeats that also fetch the join token key."""
+
+    events_path = node_api.EVENTS_PATH
+
+    def __init__(self, node: Node):
+        super().__init__(web_url=node.settings.web_url, secret=node.settings.media_node_secret,
+                         sender=(node_api.NODE_HEADER, node.settings.node_id),
+                         interval=node.settings.heartbeat_seconds, owner=node,
+                         events=node.events)
+        self.node = node
+        self.settings = node.settings
 
     async def _beat(self) -> None:
         heartbeat = node_api.Heartbeat(
@@ -122,44 +199,5 @@ class WebLink:
         self.interval = ack.interval_seconds
         self.node.web_answered(ack.dead_after_seconds)
 
-    async def _report_events(self) -> None:
-        """Post the queued events, oldest first; none until the web knows this node."""
-        if self.node.web_answered_at is None:
-            return
-        self._take_events()
-        while self._pending:
-            batch = self._pending[:EVENT_BATCH]
-            try:
-                await self._post(node_api.EVENTS_PATH, node_api.NodeEvents(
-                    node_id=self.settings.node_id, events=batch))
-            except WebRefused as exc:
-                if exc.status != 400:
-                    raise
-                # The web will refuse this batch however often it is sent; the
-                # events after it must not wait behind it forever.
-                log.error("web link: %d events dropped: %s", len(batch), exc)
-            del self._pending[:len(batch)]  # only once the web has them (or refused them)
-            self._take_events()
-
-    def _take_events(self) -> None:
-        while not self.node.events.empty() and len(self._pending) < EVENT_BATCH:
-            self._pending.append(self.node.events.get_nowait())
-
-    async def _post(self, path: str, message: Message) -> dict[str, object]:
-        assert self._session is not None
-        body = message.to_json().encode()
-        headers = node_api.signed_headers(self.settings.media_node_secret, body)
-        headers[node_api.NODE_HEADER] = self.settings.node_id
-        async with self._session.post(self.settings.web_url + path, data=body,
-                                      headers=headers) as response:
-            answer = await response.read()
-            if response.status != 200:
-                raise WebRefused(path, response.status, answer)
-            node_api.verify_signed(self.settings.media_node_secret, answer, response.headers)
-        try:
-            data = json.loads(answer)
-        except ValueError as exc:
-            raise ProtocolError(f"{path}: the web's answer is not JSON") from exc
-        if not isinstance(data, dict):
-            raise ProtocolError(f"{path}: the web's answer is not an object")
-        return data
+    def _batch(self, events: list[node_api.ParticipantEvent]) -> Message:
+        return node_api.NodeEvents(node_id=self.settings.node_id, events=events)
