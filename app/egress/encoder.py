@@ -64,11 +64,14 @@ class Encoder:
         the room skipped leave gaps). ``keyframe`` forces one now (a new output
         should not wait a whole interval for its first)."""
         frame.pts, frame.time_base = index, self._video.time_base
-        if keyframe or index >= self._next_keyframe:
+        if index >= self._next_keyframe:
             # Forced by time, not only by gop_size: skipped frames would
             # otherwise stretch the interval between key frames.
             frame.pict_type = av.video.frame.PictureType.I
             self._next_keyframe = index + KEYFRAME_SECONDS * self.streams.fps
+        elif keyframe:
+            # An extra one that leaves the 2 s cadence (HLS segments) as it was.
+            frame.pict_type = av.video.frame.PictureType.I
         else:
             frame.pict_type = av.video.frame.PictureType.NONE
         return list(self._video.encode(frame))

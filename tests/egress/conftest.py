@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -77,6 +77,7 @@ class Meeting:
     node: NodeProcess
     keys: Keys
     session_id: str
+    participants: dict[str, str] = field(default_factory=dict)  # name -> participant id
 
     def recorder_token(self) -> str:
         return sign(JoinGrant(session_id=self.session_id,
@@ -86,7 +87,8 @@ class Meeting:
                               node_id=self.node.node_id), self.keys.private_pem)
 
     def publisher_token(self, name: str) -> str:
-        return sign(JoinGrant(session_id=self.session_id, participant_id=uuid.uuid4().hex[:12],
+        self.participants[name] = uuid.uuid4().hex[:12]
+        return sign(JoinGrant(session_id=self.session_id, participant_id=self.participants[name],
                               display_name=name, role=Role.ATTENDEE,
                               permissions=DEFAULT_PERMISSIONS[Role.ATTENDEE],
                               node_id=self.node.node_id), self.keys.private_pem)

@@ -14,7 +14,14 @@ import m3u8
 import numpy as np
 import pytest
 
-from app.protocol.egress_api import OutputKind, OutputSpec, OutputState, StopOutput
+from app.protocol.egress_api import (
+    Layout,
+    OutputKind,
+    OutputSpec,
+    OutputState,
+    SetLayout,
+    StopOutput,
+)
 from tests.egress.conftest import EgressProcess, Meeting, output
 from tests.egress.fake_web import FakeEgressWeb, command
 
@@ -29,6 +36,8 @@ class Run:
     hls: OutputSpec
     recording: OutputSpec
     snapshot: OutputSpec
+    audio: OutputSpec  # an audio-only recording
+    speaker_snapshot: OutputSpec  # taken after SetLayout(SPEAKER, Bob)
     recorded_seconds: float  # from the start command's answer to the stop command
 
 
@@ -39,19 +48,28 @@ def run(tmp_path_factory: pytest.TempPathFactory, fake_web: FakeEgressWeb,
     egress = EgressProcess(fake_web, storage)
     hls, recording, snapshot = (output(OutputKind.HLS), output(OutputKind.RECORDING),
                                 output(OutputKind.SNAPSHOT))
+    audio, speaker_snapshot = output(OutputKind.RECORDING, audio_only=True), \
+        output(OutputKind.SNAPSHOT)
     try:
-        answer = meeting.start(egress, hls, recording, snapshot, width=WIDTH, height=HEIGHT)
+        answer = meeting.start(egress, hls, recording, snapshot, audio, width=WIDTH,
+                               height=HEIGHT)
         assert answer.status_code == 200, answer.text
         started = time.monotonic()
         fake_web.wait_state(hls.output_id, OutputState.LIVE, timeout=15)
+        time.sleep(max(RECORD_SECONDS / 2 - (time.monotonic() - started), 0))
+        assert command(egress.control_url, SetLayout(
+            session_id=meeting.session_id, layout=Layout.SPEAKER,
+            focus_participant_id=meeting.participants["Bob Blue"])).status_code == 200
+        assert meeting.start(egress, speaker_snapshot).status_code == 200
         time.sleep(max(RECORD_SECONDS - (time.monotonic() - started), 0))
-        for spec in (recording, hls):
+        for spec in (recording, hls, audio):
             assert command(egress.control_url, StopOutput(
                 session_id=meeting.session_id, output_id=spec.output_id)).status_code == 200
         recorded = time.monotonic() - started
-        for spec in (recording, hls, snapshot):
+        for spec in (recording, hls, snapshot, audio, speaker_snapshot):
             fake_web.wait_state(spec.output_id, OutputState.STOPPED, OutputState.FAILED)
-        yield Run(storage, fake_web, hls, recording, snapshot, recorded)
+        yield Run(storage, fake_web, hls, recording, snapshot, audio, speaker_snapshot,
+                  recorded)
     finally:
         egress.stop()
 
@@ -81,13 +99,39 @@ def test_hls_segments_decode_at_the_layout_size_with_sound(run: Run) -> None:
     assert np.sqrt(np.mean(np.square(samples))) > 0.05  # the tones, not silence
 
 
+def colours(picture: np.ndarray) -> tuple[float, float]:
+    """The shares of the picture that are the red and the blue publisher."""
+    red, green, blue = (picture[..., i].astype(int) for i in range(3))
+    return (float(np.mean((red > 180) & (green < 80) & (blue < 80))),
+            float(np.mean((blue > 180) & (red < 80) & (green < 80))))
+
+
 def test_the_composed_picture_shows_both_publishers(run: Run) -> None:
-    with av.open(str(run.storage / run.hls.storage_prefix / "4.ts")) as container:
-        picture = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
-    red, green, blue = picture[..., 0], picture[..., 1], picture[..., 2]
-    reds = np.mean((red > 180) & (green < 80) & (blue < 80))
-    blues = np.mean((blue > 180) & (red < 80) & (green < 80))
+    with av.open(str(run.storage / run.hls.storage_prefix / "3.ts")) as container:
+        picture = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    reds, blues = colours(picture)
     assert reds > 0.05 and blues > 0.05, (reds, blues)
+    assert abs(reds - blues) < 0.05  # a grid: the same size each
+
+
+def test_a_layout_change_puts_the_focus_participant_large(run: Run) -> None:
+    with av.open(str(run.storage / (run.speaker_snapshot.storage_prefix + ".jpg"))) as jpeg:
+        picture = next(jpeg.decode(video=0)).to_ndarray(format="rgb24")
+    reds, blues = colours(picture[:HEIGHT * 3 // 4])  # the speaker's part
+    assert blues > 0.4 and reds < 0.01, (reds, blues)
+    reds, _ = colours(picture[HEIGHT * 3 // 4:])  # Ann in the strip below
+    assert reds > 0.05
+
+
+def test_an_audio_only_recording_holds_sound_only(run: Run) -> None:
+    chunks = run.storage / run.audio.storage_prefix / "chunks"
+    names = sorted(p.name for p in chunks.iterdir())
+    data = b"".join((chunks / name).read_bytes() for name in ["init.mp4", *names[:-1]])
+    with av.open(io.BytesIO(data)) as container:
+        assert [s.type for s in container.streams] == ["audio"]
+        assert container.streams.audio[0].codec_context.name == "aac"
+        assert container.duration is not None
+        assert container.duration / 1e6 == pytest.approx(run.recorded_seconds, rel=0.1)
 
 
 def test_recording_chunks_concatenate_to_its_duration(run: Run) -> None:
@@ -119,7 +163,7 @@ def test_snapshot_is_a_jpeg_of_the_layout_size(run: Run) -> None:
 
 
 def test_each_output_reports_starting_live_stopping_stopped(run: Run) -> None:
-    for spec in (run.hls, run.recording):
+    for spec in (run.hls, run.recording, run.audio):
         assert run.web.states_of(spec.output_id) == [
             OutputState.STARTING, OutputState.LIVE, OutputState.STOPPING, OutputState.STOPPED]
     assert run.web.states_of(run.snapshot.output_id) == [OutputState.STARTING,
