@@ -98,3 +98,19 @@ def test_a_session_that_ends_stops_every_output(egress: EgressProcess, fake_web:
                                                     output_id=hls.output_id))
     assert answer.status_code == 404  # the room is gone with its last output
 
+
+
+def test_an_output_that_cannot_store_fails_with_the_reason_and_the_others_go_on(
+        egress: EgressProcess, fake_web: FakeEgressWeb, meeting: Meeting) -> None:
+    broken, fine = output(OutputKind.HLS), output(OutputKind.HLS)
+    blocked = egress.storage / broken.storage_prefix
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("a file where the output's folder should be")
+    assert meeting.start(egress, broken, fine, width=640, height=360).status_code == 200
+    failed = fake_web.wait_state(broken.output_id, OutputState.FAILED, timeout=20)
+    assert "storage write" in failed.reason and broken.storage_prefix in failed.reason
+    fake_web.wait_state(fine.output_id, OutputState.LIVE, timeout=20)
+    assert command(egress.control_url, StopOutput(session_id=meeting.session_id,
+                                                  output_id=fine.output_id)).status_code == 200
+    fake_web.wait_state(fine.output_id, OutputState.STOPPED)
+    assert OutputState.LIVE not in fake_web.states_of(broken.output_id)

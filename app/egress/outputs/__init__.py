@@ -42,6 +42,7 @@ import av
 from av.audio.stream import AudioStream
 from av.video.stream import VideoStream
 
+from app.egress.outputs.uploader import Store, Uploader
 from app.protocol.egress_api import OutputSpec, OutputState
 
 Details = dict[str, str | int | float]
@@ -87,3 +88,32 @@ class OutputBase:
 
     def picture(self, frame: av.VideoFrame, videos: int = 0) -> None:
         pass
+
+
+@dataclass
+class StoredOutput(OutputBase):
+    """An output that writes to storage (HLS, recording, snapshot) through
+    its own ``Uploader``; ``prefix`` is where (egress_api's layout)."""
+
+    store: Store | None = None
+    _streams: EncodedStreams | None = None
+    _uploader: Uploader | None = None
+    _live: bool = False
+
+    @property
+    def prefix(self) -> str:
+        return self.spec.storage_prefix.rstrip("/")
+
+    def open(self, streams: EncodedStreams) -> None:
+        assert self.store is not None
+        self._streams = streams
+        self._uploader = Uploader(self.store, self.spec.output_id, self._failed)
+
+    def _went_live(self, details: Details | None = None) -> None:
+        """In the upload thread, once viewers or the web have something."""
+        if not self._live:
+            self._live = True
+            self.report(OutputState.LIVE, "", details or {})
+
+    def _failed(self, reason: str) -> None:
+        self.report(OutputState.FAILED, reason, {})

@@ -11,8 +11,7 @@ import av
 from av.container import OutputContainer
 
 from app.egress.encoder import KEYFRAME_SECONDS
-from app.egress.outputs import EncodedStreams, OutputBase
-from app.egress.outputs.uploader import Store, Uploader
+from app.egress.outputs import StoredOutput
 from app.protocol.egress_api import OutputState
 
 PLAYLIST = "live.m3u8"
@@ -28,26 +27,13 @@ class _Segment:
 
 
 @dataclass
-class HlsOutput(OutputBase):
-    store: Store | None = None
-    _streams: EncodedStreams | None = None
-    _uploader: Uploader | None = None
+class HlsOutput(StoredOutput):
     _muxer: OutputContainer | None = None
     _buffer: io.BytesIO | None = None
     _started_at: float = 0.0  # the open segment's first video timestamp, seconds
     _last_at: float = 0.0
     _next_number: int = 0
     _segments: list[_Segment] = field(default_factory=list)
-    _live: bool = False
-
-    @property
-    def prefix(self) -> str:
-        return self.spec.storage_prefix.rstrip("/")
-
-    def open(self, streams: EncodedStreams) -> None:
-        assert self.store is not None
-        self._streams = streams
-        self._uploader = Uploader(self.store, self.spec.output_id, self._failed)
 
     def packet(self, packet: av.Packet, video: bool) -> None:
         if packet.pts is None or packet.time_base is None:
@@ -93,14 +79,12 @@ class HlsOutput(OutputBase):
                                SEGMENT_TYPE)
         if self._muxer is not None or ended:
             self._uploader.put(f"{self.prefix}/{PLAYLIST}", self._playlist(ended),
-                               PLAYLIST_TYPE, then=self._went_live)
+                               PLAYLIST_TYPE, then=self._playlist_stored)
         self._muxer, self._buffer = None, None
 
-    def _went_live(self) -> None:
-        """In the upload thread: the playlist lists a stored segment."""
-        if not self._live and self._segments:
-            self._live = True
-            self.report(OutputState.LIVE, "", {"playlist": f"{self.prefix}/{PLAYLIST}"})
+    def _playlist_stored(self) -> None:
+        if self._segments:
+            self._went_live({"playlist": f"{self.prefix}/{PLAYLIST}"})
 
     def _playlist(self, ended: bool) -> bytes:
         window: list[_Segment] = []
@@ -118,6 +102,3 @@ class HlsOutput(OutputBase):
         if ended:
             lines.append("#EXT-X-ENDLIST")
         return ("\n".join(lines) + "\n").encode()
-
-    def _failed(self, reason: str) -> None:
-        self.report(OutputState.FAILED, reason, {})

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import av
 from av.container import OutputContainer
 
-from app.egress.outputs import EncodedStreams, OutputBase
+from app.egress.outputs import StoredOutput
 from app.egress.outputs.chunks import ChunkWriter
-from app.egress.outputs.uploader import Store, Uploader
 from app.protocol.egress_api import OutputState
 
 VIDEO_FLAGS = "frag_keyframe+empty_moov+default_base_moof+skip_trailer"
@@ -23,24 +22,11 @@ AUDIO_FRAGMENT_MICROSECONDS = 2_000_000
 
 
 @dataclass
-class RecordingOutput(OutputBase):
-    store: Store | None = None
-    _uploader: Uploader | None = None
-    _streams: EncodedStreams | None = None
+class RecordingOutput(StoredOutput):
     _writer: ChunkWriter | None = None
     _muxer: OutputContainer | None = None
     _start: float | None = None  # room time (s) of the recording's first packet
     _end: float = 0.0
-    _live: bool = False
-
-    @property
-    def prefix(self) -> str:
-        return self.spec.storage_prefix.rstrip("/")
-
-    def open(self, streams: EncodedStreams) -> None:
-        assert self.store is not None
-        self._streams = streams
-        self._uploader = Uploader(self.store, self.spec.output_id, self._failed)
 
     def packet(self, packet: av.Packet, video: bool) -> None:
         if (video and self.spec.audio_only) or packet.pts is None or packet.time_base is None:
@@ -106,14 +92,6 @@ class RecordingOutput(OutputBase):
         then = self._went_live if name != "init.mp4" else None
         self._uploader.put(f"{self.prefix}/chunks/{name}", data,
                            "audio/mp4" if self.spec.audio_only else "video/mp4", then=then)
-
-    def _went_live(self) -> None:
-        if not self._live:
-            self._live = True
-            self.report(OutputState.LIVE, "", {})
-
-    def _failed(self, reason: str) -> None:
-        self.report(OutputState.FAILED, reason, {})
 
 
 def _duration(packet: av.Packet) -> float:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import av
 
-from app.egress.outputs import EncodedStreams, OutputBase
-from app.egress.outputs.uploader import Store, Uploader
+from app.egress.outputs import EncodedStreams, StoredOutput
 from app.protocol.egress_api import OutputState
 
 WAIT_SECONDS = 3.0
@@ -19,10 +18,8 @@ JPEG_QUALITY = 85
 
 
 @dataclass
-class SnapshotOutput(OutputBase):
-    store: Store | None = None
+class SnapshotOutput(StoredOutput):
     wants_pictures: bool = True
-    _uploader: Uploader | None = None
     _opened_at: float = 0.0
     _taken: bool = False
 
@@ -31,8 +28,7 @@ class SnapshotOutput(OutputBase):
         return self.spec.storage_prefix.rstrip("/") + ".jpg"
 
     def open(self, streams: EncodedStreams) -> None:
-        assert self.store is not None
-        self._uploader = Uploader(self.store, self.spec.output_id, self._failed)
+        super().open(streams)
         self._opened_at = time.monotonic()
 
     def packet(self, packet: av.Packet, video: bool) -> None:
@@ -56,6 +52,3 @@ class SnapshotOutput(OutputBase):
         if not self._taken:
             self.report(OutputState.FAILED, "stopped before a picture was composed", {})
         self._uploader.close(wait=False)
-
-    def _failed(self, reason: str) -> None:
-        self.report(OutputState.FAILED, reason, {})
