@@ -72,6 +72,7 @@ bench: install
 	$(PY) bench/api.py
 	$(PY) bench/sfu.py
 	$(PY) bench/join.py
+	$(PY) bench/egress.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
