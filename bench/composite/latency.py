@@ -18,6 +18,9 @@ from bench.composite.report import RoomResult
 POLL_SECONDS = 0.02
 FPS = 30  # of the composed picture (EGRESS_FPS's default)
 PLAYLIST = "live.m3u8"
+# Half the publishers' clip (600 frames, 20 s): a frame shown later than this
+# after its sending cannot be told from the one sent a loop earlier.
+PLAUSIBLE_S = 10.0
 
 
 class SegmentWatcher:
@@ -82,15 +85,17 @@ def read_sent(log: Path) -> dict[tuple[int, int], list[float]]:
 
 
 def sending(times: list[float], after: float, before: float) -> float | None:
-    """Which sending of a frame a picture shows: the first at or after the latest
-    one shown of that publisher (pictures follow the order frames were sent in;
-    a key frame request restarts a clip, so an index is sent again and again),
-    and before the segment showing it was stored."""
-    position = bisect.bisect_left(times, after)
+    """Which sending of a frame a picture shows. A key frame request restarts a
+    clip, so an index is sent again and again: of the sendings in the last
+    PLAUSIBLE_S before the segment showing it was stored, the first at or after
+    the latest one shown of that publisher (pictures follow the order frames
+    were sent in), else the last."""
+    earliest = bisect.bisect_left(times, before - PLAUSIBLE_S)
+    position = bisect.bisect_left(times, after, lo=earliest)
     if position < len(times) and times[position] <= before:
         return times[position]
     position = bisect.bisect_right(times, before)
-    return times[position - 1] if position else None
+    return times[position - 1] if position > earliest else None
 
 
 def frame_latencies(watcher: SegmentWatcher, sent_log: Path, window: tuple[float, float],

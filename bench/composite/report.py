@@ -170,7 +170,11 @@ middle, clear white or black only, the check must hold); a frame is timed from t
 publisher handed it to aiortc's sender (time.monotonic(), one clock for every process) to the \
 moment the first segment showing it appeared in the storage folder, and to the moment \
 `live.m3u8` first listed that segment (what a player waits for); both polled every 20 ms. \
-Segments stored within the CPU window are counted.
+Segments stored within the CPU window are counted. A key frame request restarts a clip at \
+its first frame, so an index is sent again and again: a picture shows the first sending, in the \
+last 10 s before its segment was stored, at or after the latest one of that publisher shown \
+before (pictures follow the order frames were sent in); a frame older than 10 s cannot be told \
+from the one sent a loop earlier, and counts as unmatched.
 
 ## Results
 
