@@ -99,7 +99,7 @@ def test_broadcast_arrives_at_the_rtmp_server_and_decodes(
     spec = broadcast(server.url(path))
     answer = meeting.start(egress, spec, width=WIDTH, height=HEIGHT)
     assert answer.status_code == 200, answer.text
-    live = fake_web.wait_state(spec.output_id, OutputState.LIVE, timeout=20)
+    live = fake_web.wait_state(spec.output_id, OutputState.LIVE, timeout=30)
     assert path in server.published
 
     assert_shows_the_meeting(play(server.url(path)))
@@ -121,11 +121,11 @@ def test_broadcast_reconnects_when_the_ingest_drops_it(
     path = f"/live/{secrets.token_hex(8)}"
     spec = broadcast(server.url(path))
     assert meeting.start(egress, spec, width=WIDTH, height=HEIGHT).status_code == 200
-    fake_web.wait_state(spec.output_id, OutputState.LIVE, timeout=20)
+    fake_web.wait_state(spec.output_id, OutputState.LIVE, timeout=30)
 
     server.drop_connections()
     wait_until(lambda: server.published.count(path) == 2, "the egress published again",
-               timeout=20)
+               timeout=30)
     assert_shows_the_meeting(play(server.url(path)))
 
     stop(egress, meeting, spec)
@@ -141,8 +141,8 @@ def test_refused_url_fails_with_the_reason_and_without_the_key(
     spec = broadcast(f"rtmp://127.0.0.1:{port}/live/{key}")
     assert meeting.start(egress, spec, width=WIDTH, height=HEIGHT).status_code == 200
 
-    # Three reconnections, 1 + 2 + 4 s apart, then it gives up.
-    failed = fake_web.wait_state(spec.output_id, OutputState.FAILED, timeout=30)
+    # Three reconnections, 1 + 2 + 4 s apart (each a new child process), then it gives up.
+    failed = fake_web.wait_state(spec.output_id, OutputState.FAILED, timeout=60)
     assert f"rtmp://127.0.0.1:{port}/live" in failed.reason
     assert "refused" in failed.reason.lower()
     assert failed.details["reconnects"] == 3
@@ -168,7 +168,7 @@ def test_the_stream_key_is_not_in_the_process_list(
     key = secrets.token_hex(8)
     spec = broadcast(server.url(f"/live/{key}"))
     assert meeting.start(egress, spec, width=WIDTH, height=HEIGHT).status_code == 200
-    fake_web.wait_state(spec.output_id, OutputState.LIVE, timeout=20)
+    fake_web.wait_state(spec.output_id, OutputState.LIVE, timeout=30)
     command_lines = []
     for path in pathlib.Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):  # a process that ended meanwhile
