@@ -4,7 +4,6 @@ as ``<prefix>/<n>.ts`` once complete, then ``<prefix>/live.m3u8`` rewritten."""
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field
 
 import av
@@ -94,7 +93,9 @@ class HlsOutput(StoredOutput):
                 break
             window.insert(0, segment)
             total += segment.duration
-        target = max([math.ceil(s.duration) for s in window] or [KEYFRAME_SECONDS])
+        # RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer is at
+        # most the target (a segment of 2.1 s, after a late key frame, keeps 2).
+        target = max([int(s.duration + 0.5) for s in window] or [KEYFRAME_SECONDS])
         lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}",
                  f"#EXT-X-MEDIA-SEQUENCE:{window[0].number if window else 0}"]
         for segment in window:
