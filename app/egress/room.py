@@ -43,6 +43,9 @@ class Room:
         self._store, self._report, self._ended = store, report, ended
         self._loop = asyncio.get_running_loop()
         self.names: dict[str, str] = {}  # participant id -> name, in joining order
+        # Who has sent a picture or sound: only they get a tile (a webinar's
+        # hundred viewers are no grid of initials).
+        self.publishing: set[str] = set()
         self.frames: dict[tuple[str, sig.Source], av.VideoFrame] = {}
         self.mixer = Mixer()
         self.active: dict[str, OutputKind] = {}  # outputs not yet STOPPED or FAILED
@@ -138,9 +141,11 @@ class Room:
     # --- what the media thread composes --------------------------------------------
 
     def tiles(self) -> list[Tile]:
-        """A camera tile per participant (initials without one) and a tile per
-        screen share. Called from the media thread: reads copies only."""
-        names = list(self.names.items())
+        """A camera tile per publishing participant (initials without a
+        picture) and a tile per screen share. Called from the media thread:
+        reads copies only."""
+        publishing = set(self.publishing)
+        names = [(pid, name) for pid, name in list(self.names.items()) if pid in publishing]
         frames = dict(self.frames)
         tiles = [Tile(pid, name, frame=frames.get((pid, sig.Source.CAMERA)))
                  for pid, name in names]
@@ -155,6 +160,7 @@ class Room:
             self.names[participant_id] = name
             return
         self.names.pop(participant_id, None)
+        self.publishing.discard(participant_id)
         for source in sig.Source:
             self.frames.pop((participant_id, source), None)
         self.mixer.remove(participant_id)
@@ -165,12 +171,14 @@ class Room:
             self.frames.pop((participant_id, source), None)
         elif participant_id in self.names:
             self.frames[(participant_id, source)] = frame
+            self.publishing.add(participant_id)
 
     def audio(self, participant_id: str, frame: av.AudioFrame | None) -> None:
         if frame is None:
             self.mixer.remove(participant_id)
         elif participant_id in self.names:
             self.mixer.add(participant_id, frame)
+            self.publishing.add(participant_id)
 
     def talking(self, participant_id: str) -> None:
         self._speaker = participant_id

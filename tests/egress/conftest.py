@@ -72,7 +72,8 @@ class EgressProcess:
 
 @dataclass
 class Meeting:
-    """A session on the node with two publishers: Ann (red) and Bob (blue)."""
+    """A session on the node with two publishers: Ann (red) and Bob (blue),
+    and a viewer, Vera."""
 
     node: NodeProcess
     keys: Keys
@@ -86,11 +87,11 @@ class Meeting:
                               permissions=DEFAULT_PERMISSIONS[Role.RECORDER],
                               node_id=self.node.node_id), self.keys.private_pem)
 
-    def publisher_token(self, name: str) -> str:
+    def publisher_token(self, name: str, role: Role = Role.ATTENDEE) -> str:
         self.participants[name] = uuid.uuid4().hex[:12]
         return sign(JoinGrant(session_id=self.session_id, participant_id=self.participants[name],
-                              display_name=name, role=Role.ATTENDEE,
-                              permissions=DEFAULT_PERMISSIONS[Role.ATTENDEE],
+                              display_name=name, role=role,
+                              permissions=DEFAULT_PERMISSIONS[role],
                               node_id=self.node.node_id), self.keys.private_pem)
 
     def start(self, egress: EgressProcess, *outputs: OutputSpec, width: int = 1280,
@@ -123,12 +124,15 @@ def fake_web() -> Iterator[FakeEgressWeb]:
 
 @pytest.fixture(scope="session")
 def meeting(media_node: NodeProcess, egress_keys: Keys) -> Iterator[Meeting]:
-    """Two publishers in one session for every egress test."""
+    """Two publishers in one session for every egress test, and a viewer
+    (who publishes nothing, so gets no tile)."""
     session = Meeting(media_node, egress_keys, new_session())
     publishers = Publishers()
     for name, colour in (("Ann Red", RED), ("Bob Blue", BLUE)):
         publishers.join(media_node.ws_url(session.session_id), session.publisher_token(name),
                         colour)
+    publishers.join(media_node.ws_url(session.session_id),
+                    session.publisher_token("Vera Viewer", Role.VIEWER), RED)
     yield session
     publishers.close()
 
