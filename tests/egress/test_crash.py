@@ -36,3 +36,22 @@ def test_sigkill_keeps_the_chunks_written_so_far(tmp_path: pathlib.Path,
         assert (frames[0].width, frames[0].height) == (640, 360)
         assert container.duration is not None
         assert container.duration / 1e6 == pytest.approx(2 * (len(names) - 1), abs=1.0)
+
+
+def test_sigterm_finishes_every_output_and_tells_the_web(tmp_path: pathlib.Path,
+                                                         fake_web: FakeEgressWeb,
+                                                         meeting: Meeting) -> None:
+    egress = EgressProcess(fake_web, tmp_path)
+    hls, recording = output(OutputKind.HLS), output(OutputKind.RECORDING)
+    try:
+        assert meeting.start(egress, hls, recording, width=640, height=360).status_code == 200
+        fake_web.wait_state(recording.output_id, OutputState.LIVE, timeout=15)
+    finally:
+        egress.stop()  # SIGTERM
+    assert egress.proc.returncode == 0
+    for spec in (hls, recording):
+        assert fake_web.states_of(spec.output_id)[-1] is OutputState.STOPPED
+    playlist = (tmp_path / hls.storage_prefix / "live.m3u8").read_text()
+    assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    assert fake_web.wait_heartbeat_where(
+        lambda h: h.egress_id == f"egress-{egress.port}" and h.draining)
