@@ -25,6 +25,8 @@ from app.protocol.egress_api import (
 log = logging.getLogger(__name__)
 
 EVENT_QUEUE_SIZE = 10_000
+# The picture's size: even (chroma is subsampled 2x2), at most 4K UHD.
+MIN_SIDE, MAX_WIDTH, MAX_HEIGHT = 16, 3840, 2160
 
 
 class Refused(Exception):
@@ -70,7 +72,18 @@ class Egress:
             room.set_layout(command.layout, command.focus_participant_id)
 
     async def _start_outputs(self, command: StartOutputs) -> None:
+        if not command.outputs:
+            # A room without outputs would never end (the last one stopping ends it).
+            raise Refused(400, "start_outputs: no outputs")
+        if not (MIN_SIDE <= command.width <= MAX_WIDTH and MIN_SIDE <= command.height
+                <= MAX_HEIGHT and command.width % 2 == command.height % 2 == 0):
+            raise Refused(400, f"start_outputs: {command.width}x{command.height} is not an even "
+                               f"size up to {MAX_WIDTH}x{MAX_HEIGHT}")
         room = self.rooms.get(command.session_id)
+        if room is not None and not room.closed and \
+                (command.width, command.height) != room.size:
+            log.warning("session %s: %dx%d asked, the room's encode is %dx%d", room.session_id,
+                        command.width, command.height, *room.size)
         if room is None or room.closed:
             if self.draining:
                 raise Refused(503, "this egress is shutting down")

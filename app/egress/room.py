@@ -40,6 +40,7 @@ class Room:
     def __init__(self, command: StartOutputs, settings: EgressSettings, store: Store,
                  report: Callable[[OutputEvent], None], ended: Callable[[Room], None]):
         self.session_id = command.session_id
+        self.size = (command.width, command.height)  # of the one encode, for its life
         self._store, self._report, self._ended = store, report, ended
         self._loop = asyncio.get_running_loop()
         self.names: dict[str, str] = {}  # participant id -> name, in joining order

@@ -37,12 +37,27 @@ def test_an_unsigned_or_badly_signed_command_is_refused(egress: EgressProcess,
 @pytest.mark.parametrize("body", [
     b"not json", b'{"type": "reboot", "session_id": "s"}',
     b'{"type": "stop_output", "session_id": "s"}',
-    b'{"type": "set_layout", "session_id": "s", "layout": "mosaic"}'])
-def test_a_malformed_command_is_400(egress: EgressProcess, body: bytes) -> None:
+    b'{"type": "set_layout", "session_id": "s", "layout": "mosaic"}',
+    b'{"type": "start_outputs", "session_id": "s", "node_url": "ws://127.0.0.1:9/x",'
+    b' "join_token": "t", "outputs": []}',
+    b'{"type": "start_outputs", "session_id": "s", "node_url": "ws://127.0.0.1:9/x",'
+    b' "join_token": "t", "outputs": [{"output_id": "o", "kind": "fax"}]}',
+    b'{"type": "start_outputs", "session_id": "s", "node_url": "ws://127.0.0.1:9/x",'
+    b' "join_token": "t", "outputs": [{"output_id": "o", "kind": "hls"}], "width": 641}',
+    b'{"type": "start_outputs", "session_id": "s", "node_url": "ws://127.0.0.1:9/x",'
+    b' "join_token": "t", "outputs": [{"output_id": "o", "kind": "hls"}], "height": 0}',
+    b'{"type": "start_outputs", "session_id": "s", "node_url": "ws://127.0.0.1:9/x",'
+    b' "join_token": "t", "outputs": [{"output_id": "o", "kind": "hls"}], "width": 7680}'])
+def test_a_malformed_command_is_400_and_starts_nothing(egress: EgressProcess,
+                                                       fake_web: FakeEgressWeb,
+                                                       body: bytes) -> None:
     answer = httpx.post(egress.control_url + "/control", content=body,
                         headers=node_api.signed_headers("test-node-secret", body))
     assert answer.status_code == 400
     assert answer.json()["ok"] is False
+    assert fake_web.events_of("o") == []
+    assert fake_web.wait_heartbeat_where(
+        lambda h: h.egress_id == f"egress-{egress.port}").session_ids == []
 
 
 def test_commands_for_a_session_it_does_not_run_are_404(egress: EgressProcess) -> None:
