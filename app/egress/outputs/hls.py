@@ -15,6 +15,7 @@ from app.protocol.egress_api import OutputState
 
 PLAYLIST = "live.m3u8"
 DVR_SECONDS = 600  # the playlist lists the last ten minutes
+KEPT_BEHIND_WINDOW = 15  # segments kept in storage behind it, then deleted
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/mp2t"
 
@@ -79,13 +80,27 @@ class HlsOutput(StoredOutput):
         if self._muxer is not None or ended:
             self._uploader.put(f"{self.prefix}/{PLAYLIST}", self._playlist(ended),
                                PLAYLIST_TYPE, then=self._playlist_stored)
+            self._forget_old_segments()
         self._muxer, self._buffer = None, None
+
+    def _forget_old_segments(self) -> None:
+        """Delete the segments that left the DVR window a while ago (a player
+        still fetching one just behind the window gets it)."""
+        assert self._uploader is not None
+        window = self._window()
+        if not window:
+            return
+        oldest_kept = window[0].number - KEPT_BEHIND_WINDOW
+        for segment in [s for s in self._segments if s.number < oldest_kept]:
+            self._uploader.delete(f"{self.prefix}/{segment.number}.ts")
+        self._segments = [s for s in self._segments if s.number >= oldest_kept]
 
     def _playlist_stored(self) -> None:
         if self._segments:
             self._went_live({"playlist": f"{self.prefix}/{PLAYLIST}"})
 
-    def _playlist(self, ended: bool) -> bytes:
+    def _window(self) -> list[_Segment]:
+        """The segments the playlist lists: the last DVR_SECONDS."""
         window: list[_Segment] = []
         total = 0.0
         for segment in reversed(self._segments):
@@ -93,6 +108,10 @@ class HlsOutput(StoredOutput):
                 break
             window.insert(0, segment)
             total += segment.duration
+        return window
+
+    def _playlist(self, ended: bool) -> bytes:
+        window = self._window()
         # RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer is at
         # most the target (a segment of 2.1 s, after a late key frame, keeps 2).
         target = max([int(s.duration + 0.5) for s in window] or [KEYFRAME_SECONDS])

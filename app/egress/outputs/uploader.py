@@ -19,6 +19,8 @@ class Store(Protocol):
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
 
+    def delete_prefix(self, prefix: str) -> None: ...
+
 
 class Uploader:
     """Runs an output's writes one after another in a thread of its own, so a
@@ -42,6 +44,16 @@ class Uploader:
             self._put(key, data, content_type)
             if then is not None and not self.broken:
                 then()
+        self._last = self._pool.submit(job)
+
+    def delete(self, key: str) -> None:
+        """Delete ``key`` after the writes queued so far. A failure is only
+        logged: an object left behind costs storage, not the output."""
+        def job() -> None:
+            try:
+                self._store.delete_prefix(key)
+            except Exception as exc:
+                log.warning("storage: %s not deleted: %s", key, exc)
         self._last = self._pool.submit(job)
 
     def run(self, step: Callable[[], None]) -> None:
