@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import random
 import sys
@@ -30,7 +29,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import av  # noqa: E402
-from aiortc import AudioStreamTrack  # noqa: E402
+import numpy as np  # noqa: E402
+from aiortc import MediaStreamTrack  # noqa: E402
 
 from app.protocol import signalling as sig  # noqa: E402
 from bench.composite import counter  # noqa: E402
@@ -66,23 +66,39 @@ def counter_clip(publisher: int, frames: int, bitrate: int) -> Clip:
     return Clip(frames=tuple(encoded))
 
 
-class Tone(AudioStreamTrack):
-    """A 400 Hz tone (talking, for the node) from one 20 ms frame computed once:
-    20 ms hold 8 whole periods. tests/sfu/media.py's ToneAudio computes every
-    sample in Python, which cost the publishers' process a few tenths of a
-    core beside the egress it measures."""
+class Tone(MediaStreamTrack):
+    """A 400 Hz tone as Opus packets encoded once (one second, looped: 20 ms hold
+    8 whole periods), so that aiortc's sender only packetizes them: encoding
+    every 20 ms in aiortc cost the publishers' process a few tenths of a core
+    beside the egress it measures."""
 
-    _tone = b""
+    kind = "audio"
+    RATE, STEP = 48_000, 960  # 20 ms
 
-    async def recv(self) -> av.AudioFrame:
-        frame = await super().recv()  # paced silence: 20 ms, s16 mono
-        assert isinstance(frame, av.AudioFrame)
-        if not self._tone:
-            self._tone = b"".join(
-                int(10000 * math.sin(2 * math.pi * 400 * i / frame.sample_rate)).to_bytes(
-                    2, "little", signed=True) for i in range(frame.samples))
-        frame.planes[0].update(self._tone)
-        return frame
+    def __init__(self) -> None:
+        super().__init__()
+        codec = av.CodecContext.create("libopus", "w")
+        assert isinstance(codec, av.AudioCodecContext)
+        codec.sample_rate, codec.layout, codec.format = self.RATE, "stereo", "s16"
+        codec.bit_rate = 64_000
+        wave = (10000 * np.sin(2 * np.pi * 400 * np.arange(self.RATE) / self.RATE))
+        samples = np.repeat(wave.astype(np.int16), 2).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+        frame.sample_rate, frame.pts = self.RATE, 0
+        self._packets = [bytes(p) for p in codec.encode(frame)]
+        self._sent = 0
+        self._started: float | None = None
+
+    async def recv(self) -> av.Packet:
+        if self._started is None:
+            self._started = time.monotonic()
+        else:
+            await asyncio.sleep(self._started + self._sent * self.STEP / self.RATE -
+                                time.monotonic())
+        packet = av.Packet(self._packets[self._sent % len(self._packets)])
+        packet.pts, packet.time_base = self._sent * self.STEP, Fraction(1, self.RATE)
+        self._sent += 1
+        return packet
 
 
 class CountedClipTrack(ClipTrack):

@@ -32,7 +32,7 @@ import av
 from av.stream import Stream
 
 from app.egress.outputs import Details, EncodedStreams, OutputBase
-from app.egress.outputs.rtmp_push import FLV_OPTIONS, URL_VARIABLE
+from app.egress.outputs.rtmp_push import FLV_OPTIONS, PARENT_VARIABLE, URL_VARIABLE
 from app.protocol.egress_api import OutputState
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,8 @@ class _Connection:
 
     def __init__(self, url: str, streams: EncodedStreams):
         self.child = subprocess.Popen(CHILD, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      env={**os.environ, URL_VARIABLE: url})
+                                      env={**os.environ, URL_VARIABLE: url,
+                                           PARENT_VARIABLE: str(os.getpid())})
         self.connected = threading.Event()
         self.reason = ""  # the child's own, once it failed
         self.killed = ""  # why the watchdog killed it
@@ -131,9 +132,10 @@ class _Connection:
             self.child.stdin.close()
         except (av.FFmpegError, OSError, ValueError) as exc:
             self.fail(exc)
+        if not self.connected.is_set():  # nothing it holds will reach anyone
+            self.kill("stopped before the ingest accepted the stream")
         try:
-            # Never connected: nothing it holds will reach anyone.
-            code = self.child.wait(STALL_SECONDS if self.connected.is_set() else 0)
+            code = self.child.wait(STALL_SECONDS)
         except subprocess.TimeoutExpired:
             self.kill(f"did not finish sending within {STALL_SECONDS:.0f} s")
             code = self.child.wait()
@@ -252,6 +254,7 @@ class RtmpOutput(OutputBase):
             connection.fail(exc)
         except BaseException:
             connection.kill("")
+            connection.child.wait()
             raise
         connection.close()
 

@@ -17,12 +17,16 @@ it is not in the process list either.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
 
 import av
 
 URL_VARIABLE = "CONFERA_RTMP_URL"
+PARENT_VARIABLE = "CONFERA_RTMP_PARENT"  # the egress's pid
+PR_SET_PDEATHSIG = 1
 # RTMP is not seekable: FFmpeg would try to rewrite the header's duration on close.
 FLV_OPTIONS = {"flvflags": "no_duration_filesize"}
 # The egress's FLV carries its codec parameters in its first tags: no need to
@@ -57,7 +61,19 @@ def _relay(source: av.container.InputContainer, url: str) -> None:
     source.close()
 
 
+def die_with_parent() -> None:
+    """SIGKILL when the egress dies, even in a handshake that never ends (stdin
+    closing would only be read once connected). Linux's prctl; elsewhere none."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return
+    if str(os.getppid()) != os.environ.get(PARENT_VARIABLE):  # it died before the call
+        os._exit(1)
+
+
 def main() -> int:
+    die_with_parent()
     url = os.environ.pop(URL_VARIABLE, "")
     try:
         push(url)
