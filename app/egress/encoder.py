@@ -25,7 +25,7 @@ class Encoder:
     """Encodes composed pictures and mixed sound; returns the packets."""
 
     def __init__(self, width: int, height: int, fps: int = 30, sample_rate: int = 48_000,
-                 preset: str = "veryfast", video_bitrate: int = 2_500_000):
+                 preset: str = "ultrafast", video_bitrate: int = 2_500_000):
         self._holder = av.open(os.devnull, "w", format="null")
         video = self._holder.add_stream("libx264", rate=fps)
         ctx = video.codec_context
