@@ -11,6 +11,7 @@ egress that stops heart-beating fails its outputs (tasks.watch_egress)."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from app.core.db import utcnow
+from app.environment import is_local_name
 from app.errors import Conflict, Gone, NotFound, ServiceUnavailable, ValidationFailed
 from app.extensions import db, settings
 from app.jobs import enqueue
@@ -68,12 +70,36 @@ def stop_recording(company: Tenant, session: MeetingSession) -> SessionOutput:
 
 
 def start_broadcast(company: Tenant, session: MeetingSession, rtmp_url: str) -> SessionOutput:
-    """Send the session to an RTMP ingest (rtmp:// or rtmps://)."""
-    parts = urlsplit(rtmp_url)
-    if parts.scheme not in ("rtmp", "rtmps") or not parts.hostname:
-        raise ValidationFailed("rtmp_url must be an rtmp:// or rtmps:// URL",
-                               errors={"rtmp_url": ["Not an rtmp:// or rtmps:// URL."]})
+    """Send the session to an RTMP ingest: rtmp[s]://host[:port]/<app>/<key>;
+    in production, never to a local or private address (the egress would
+    connect to the deployment's own neighbours)."""
+    _check_rtmp_url(rtmp_url)
     return _start(company, session, OutputKind.RTMP, rtmp_url=rtmp_url)
+
+
+def _check_rtmp_url(url: str) -> None:
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed(f"rtmp_url: {message}", errors={"rtmp_url": [message]})
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises for a port that is no number)
+    except ValueError as exc:
+        raise refuse("Not an rtmp:// or rtmps:// URL.") from exc
+    app_and_key = [segment for segment in parts.path.split("/") if segment]
+    if parts.scheme not in ("rtmp", "rtmps") or not host or len(app_and_key) < 2 or \
+            not url.isprintable() or " " in url:
+        raise refuse("Use rtmp://host[:port]/<app>/<stream key> (or rtmps://).")
+    if settings().env == "production" and (is_local_name(host) or not _global_or_name(host)):
+        raise refuse("The ingest must be a public address.")
+
+
+def _global_or_name(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True  # a name: resolved by the egress when it connects
 
 
 def stop_broadcast(company: Tenant, session: MeetingSession) -> SessionOutput:

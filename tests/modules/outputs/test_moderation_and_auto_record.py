@@ -120,12 +120,29 @@ def test_a_broadcast_goes_to_the_rtmp_url_and_a_snapshot_under_its_prefix(
 
 
 @pytest.mark.parametrize("url", ["http://example.test/live", "rtmp://", "file:///etc/passwd",
-                                 "not a url"])
+                                 "not a url", "rtmp://ingest.example.test/live",
+                                 "rtmp://ingest.example.test", "rtmp://x.test:port/a/b",
+                                 "rtmp://x.test/a/b c"])
 def test_a_broadcast_to_anything_but_rtmp_is_refused(app, ctx, meeting, fake_egress,
                                                       egress_beat, url):
     egress_beat(fake_egress.egress_id, control_url=fake_egress.control_url)
     company, session = running_session(app, meeting)
     with pytest.raises(ValidationFailed):
+        operations.start_broadcast(company, session, url)
+    assert fake_egress.received() == []
+
+
+@pytest.mark.parametrize("url", ["rtmp://127.0.0.1/live/k", "rtmp://10.0.0.5/live/k",
+                                 "rtmp://[::1]/live/k", "rtmp://ingest.localhost/live/k",
+                                 "rtmps://169.254.169.254/live/k"])
+def test_in_production_a_broadcast_never_goes_to_a_local_or_private_address(
+        app, ctx, meeting, fake_egress, egress_beat, url, monkeypatch):
+    from app.extensions import SETTINGS_KEY
+
+    egress_beat(fake_egress.egress_id, control_url=fake_egress.control_url)
+    company, session = running_session(app, meeting)
+    monkeypatch.setitem(app.config, SETTINGS_KEY, app.config[SETTINGS_KEY].with_(env="production"))
+    with pytest.raises(ValidationFailed, match="public address"):
         operations.start_broadcast(company, session, url)
     assert fake_egress.received() == []
 
