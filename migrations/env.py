@@ -9,6 +9,7 @@ from app.core.db import Model
 from app.extensions import db
 from app.jobs import models as _jobs  # noqa: F401
 from app.modules.conferences import models as _conferences  # noqa: F401
+from app.modules.events import models as _events  # noqa: F401
 from app.modules.hosts import models as _hosts  # noqa: F401
 from app.modules.media_nodes import models as _media_nodes  # noqa: F401
 from app.modules.meetings import models as _meetings  # noqa: F401
