@@ -101,6 +101,20 @@ class EventKind(enum.StrEnum):
     TRACK_UNPUBLISHED = "track_unpublished"
     MUTED = "muted"
     SESSION_EMPTY = "session_empty"
+    # What a participant did, each its own kind so that the web can count it
+    # per attendee (app/modules/meetings/activity.py). Durations are reported
+    # at the stop, in ``data["seconds"]``: the node knows when each started.
+    HAND_RAISED = "hand_raised"
+    HAND_LOWERED = "hand_lowered"
+    CHAT_SENT = "chat_sent"  # one message; data "private": "true"|"false", never its text
+    TALKING_STOPPED = "talking_stopped"  # data "seconds" of that stretch of talk
+    CAMERA_STARTED = "camera_started"  # on air: published and not muted
+    CAMERA_STOPPED = "camera_stopped"  # data "seconds"
+    SCREEN_SHARE_STARTED = "screen_share_started"
+    SCREEN_SHARE_STOPPED = "screen_share_stopped"  # data "seconds"
+    # Session-level (participant_id empty: the web's control API asked).
+    MUTE_MODE_CHANGED = "mute_mode_changed"  # data "mode"
+    OUTPUTS_CHANGED = "outputs_changed"  # data "live", "recording" ("true"|"false"), states
 
 
 @dataclass

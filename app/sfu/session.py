@@ -18,6 +18,7 @@ from app.protocol import signalling as sig
 from app.protocol.join_token import RESUME_CLAIM, Permission
 from app.protocol.messages import Message
 from app.protocol.node_api import EventKind
+from app.sfu.activity import Activity, watch_talking
 from app.sfu.aiortc_hooks import request_keyframe, tap_receiver
 from app.sfu.forwarding import Publication
 from app.sfu.tasks import OwnedTasks
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TALKING_CHECK_SECONDS = 0.5
 MICROPHONE = sig.Source.MICROPHONE
 SILENCED_BECAUSE = {
     sig.MuteMode.PRESENTATION: "the meeting is in presentation mode: only moderators may speak",
@@ -65,8 +65,9 @@ class Session:
         self.raised_hands: set[str] = set()
         self.closed = False
         self.outputs: sig.Outputs | None = None  # the badges, as the web last said
+        self.activity = Activity(node, session_id)
         self._tasks = OwnedTasks(f"session {session_id}")
-        self._spawn(self._watch_talking(), f"talking {session_id}")
+        self._spawn(watch_talking(self), f"talking {session_id}")
 
     # --- counts for the node's load ----------------------------------------------
 
@@ -181,6 +182,7 @@ class Session:
             self.broadcast(sig.TrackPublished(_track_info(publication)), but=owner)
             self.node.report(EventKind.TRACK_PUBLISHED, self.session_id, owner.id,
                              track_id=track_id, source=source.value)
+            self.activity.on_air(publication, not publication.muted)
             if publication.muted:  # the owner's page shows why its microphone is off
                 self._tell_muted(publication, by="moderator" if silenced else owner.id)
             for participant in self.participants.values():
@@ -200,6 +202,7 @@ class Session:
                                             sig.Source(publication.source)))
         self.node.report(EventKind.TRACK_UNPUBLISHED, self.session_id,
                          publication.participant_id, track_id=publication.track_id)
+        self.activity.on_air(publication, False)
 
     def set_muted(self, publication: Publication, muted: bool, by: str) -> None:
         if publication.muted == muted:
@@ -213,6 +216,7 @@ class Session:
                                  sig.Source(publication.source)))
         self.node.report(EventKind.MUTED, self.session_id, publication.participant_id,
                          track_id=publication.track_id, muted=str(muted).lower(), by=by)
+        self.activity.on_air(publication, not muted)
 
     def set_hand(self, participant_id: str, raised: bool) -> None:
         if (participant_id in self.raised_hands) == raised:
@@ -222,6 +226,7 @@ class Session:
         else:
             self.raised_hands.discard(participant_id)
         self.broadcast(sig.Hand(participant_id, raised))
+        self.activity.hand(participant_id, raised)
 
     def chat(self, sender: Participant, text: str, to: str | None) -> None:
         message = sig.ChatMessage(from_id=sender.id, from_name=sender.info.display_name,
@@ -233,6 +238,8 @@ class Session:
             sender.send(message)
         else:
             sender.send(sig.Error("not_found", "no such participant"))
+            return
+        self.activity.chat(sender.id, private=to is not None)
 
     # --- what the web asks (moderators, through the signed control API) ----------------
 
@@ -279,6 +286,7 @@ class Session:
         # mute_mode says who may speak now; a may_speak notice per allowed
         # speaker would make their pages mute them, even for conversation.
         self.allowed_speakers.clear()
+        self.activity.mute_mode(mode)
         speakers = [p.id for p in self.participants.values() if not p.hidden and self.may_speak(p)]
         for participant in self.participants.values():
             participant.send(sig.MuteModeChanged(mode, may_speak=self.may_speak(participant),
@@ -319,6 +327,7 @@ class Session:
         self.outputs = sig.Outputs(command.live, command.recording, command.live_state,
                                    command.recording_state, command.reason)
         self.broadcast(self.outputs)
+        self.activity.outputs(self.outputs)
         return True
 
     @carry_out.register
@@ -366,25 +375,6 @@ class Session:
             coroutine.close()
             return
         self._tasks.spawn(coroutine, name)
-
-    async def _watch_talking(self) -> None:
-        try:
-            while True:
-                await asyncio.sleep(TALKING_CHECK_SECONDS)
-                try:
-                    self._tell_talking()
-                except Exception:  # one bad tick must not end the detection
-                    log.exception("session %s: talking detection failed", self.session_id)
-        finally:
-            log.debug("session %s: talking detection stopped", self.session_id)
-
-    def _tell_talking(self) -> None:
-        for publication in list(self.publications.values()):
-            if publication.kind == "audio" and publication.audio.update():
-                talking = publication.audio.talking
-                self.broadcast(sig.Talking(publication.participant_id, talking))
-                self.node.report(EventKind.TALKING, self.session_id, publication.participant_id,
-                                 talking=str(talking).lower())
 
 
 def _track_id(participant_id: str, source: sig.Source) -> str:

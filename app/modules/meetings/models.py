@@ -104,3 +104,22 @@ class Participant(IdMixin, CreatedMixin, Model):
             return True
         return self.left_at is not None and \
             (now - self.left_at).total_seconds() < reconnect_seconds
+
+
+class ParticipantActivity(Model):
+    """What one participant did in their session, added up from the node's
+    events (activity.py): the numbers the analytics callback sends. Counters,
+    not a log of events: the node measures each duration and reports it at
+    its stop, so adding it here is all there is to do."""
+
+    __tablename__ = "participant_activity"
+
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id"),
+                                                primary_key=True)
+    talk_seconds: Mapped[float] = mapped_column(default=0.0)
+    camera_seconds: Mapped[float] = mapped_column(default=0.0)
+    screen_share_seconds: Mapped[float] = mapped_column(default=0.0)
+    chats: Mapped[int] = mapped_column(default=0)
+    hands_raised: Mapped[int] = mapped_column(default=0)
+    # Emoji reactions: the meeting page has none yet; the callback sends 0.
+    reactions: Mapped[int] = mapped_column(default=0)

@@ -23,6 +23,7 @@ from app.modules.hosts.models import Host
 from app.modules.hosts.operations import load_host
 from app.modules.media_nodes.models import MediaNode
 from app.modules.media_nodes.operations import is_live, least_loaded_node
+from app.modules.meetings.activity import record_activity
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.meetings.scheduling import (
     Address,
@@ -281,7 +282,9 @@ def role_for(company: Tenant, address: Address, caller: Caller | None,
 
 
 def record_events(events: NodeEvents) -> None:
-    """What a node saw: when participants actually joined and left."""
+    """What a node saw: when participants actually joined and left, and what
+    they did (activity.py)."""
+    record_activity(events)
     for event in events.events:
         if event.kind not in (EventKind.JOINED, EventKind.LEFT):
             continue
