@@ -47,6 +47,7 @@ static/livestream/node_modules/.installed: static/livestream/package-lock.json
 # Development, chosen explicitly: secrets are generated into instance/ on first
 # start and reused; every process listens on loopback only.
 run: export CONFERA_ENV ?= development
+run: export WEBHOOK_ALLOW_PRIVATE ?= 1
 run: install
 	$(CONFERA) db upgrade
 	PUBLIC_SCHEME=http PUBLIC_PORT=$(PORT) $(CONFERA) demo

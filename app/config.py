@@ -78,6 +78,9 @@ class Settings:
     job_max_attempts: int = 8
     job_poll_seconds: float = 1.0
     job_retry_base_seconds: float = 5.0
+    # Webhook URLs may name private, loopback or link-local addresses (tests, `make run`);
+    # never in production: the deployment's neighbours would be reachable (SSRF).
+    webhook_allow_private: bool = False
     ratelimit_authenticate: str = "20 per minute"
     ratelimit_password_pages: str = "20 per minute"
     ratelimit_meeting_pin: str = "10 per minute"  # wrong PINs per address and room

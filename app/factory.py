@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent  # the repository: templates/, sta
 # (tests/jobs/test_registry.py checks that each tasks.py is listed.)
 TASK_MODULES = ("app.modules.conferences.tasks", "app.modules.mail.tasks",
                 "app.modules.meetings.tasks", "app.modules.outputs.tasks",
-                "app.modules.recordings.tasks")
+                "app.modules.recordings.tasks", "app.modules.webhooks.tasks")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

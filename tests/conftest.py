@@ -86,6 +86,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         argon2_memory_kib=1024,
         # The suite's nodes: real ones on loopback, registered ones under .test.
         media_node_allowed_hosts=("127.0.0.0/8", "localhost", "*.test"),
+        webhook_allow_private=True,  # the receivers are on loopback
     )
 
 

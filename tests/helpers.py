@@ -35,6 +35,7 @@ def settings_env(settings: object, **extra: str) -> dict[str, str]:
         "MEDIA_NODE_SECRET": settings.media_node_secret,  # type: ignore[attr-defined]
         "MEDIA_NODE_ALLOWED_HOSTS": ",".join(
             settings.media_node_allowed_hosts),  # type: ignore[attr-defined]
+        "WEBHOOK_ALLOW_PRIVATE": "1" if settings.webhook_allow_private else "0",  # type: ignore[attr-defined]
     })
     env.update(extra)
     return env

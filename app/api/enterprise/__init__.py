@@ -19,4 +19,5 @@ from app.api.enterprise import (  # noqa: E402, F401  (routes)
     recordings,
     resellers,
     rooms,
+    webhooks,
 )

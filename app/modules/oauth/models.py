@@ -21,7 +21,7 @@ from app.modules.access import Caller
 SCOPES = (
     "company:read", "company:write", "host:read", "host:write",
     "conference:read", "conference:write", "room:read", "room:write",
-    "recording:read", "recording:write",
+    "recording:read", "recording:write", "webhook:read", "webhook:write",
 )
 
 

@@ -15,6 +15,7 @@ from app.api.enterprise.endpoint import ENDPOINTS
 from app.modules.access import HostRole
 from tests.helpers import DEFAULT_PASSWORD
 from tests.recordings import add_recording
+from tests.webhooks import add_delivery
 
 _unique = itertools.count()
 
@@ -73,6 +74,9 @@ def test_a_request_generated_from_the_document_is_accepted(
         ids["client_id"] = _oauth_client(client, reseller, company, token_for(admin))
     if path.startswith("recording/"):  # no document knows a recording's id
         ids["recording_id"] = add_recording(app, host)
+    if path.startswith("webhook/"):  # nor a webhook's, nor a delivery's
+        ids["webhook_id"], ids["delivery_id"] = add_delivery(app, client, reseller, company,
+                                                             token_for(admin))
     operation = spec["paths"][f"/enterprise_api/{path}"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     body = _example(spec, schema, ids)
@@ -128,6 +132,8 @@ def _string(schema: dict[str, Any]) -> str:
     n = next(_unique)
     if schema.get("format") == "email":
         return f"generated{n}@example.test"
+    if schema.get("format") == "uri":
+        return f"https://generated{n}.example.test/hook"
     pattern = schema.get("pattern", "")
     digits = re.fullmatch(r"\^\[0-9\]\{(\d+),(\d+)\}\$", pattern)
     if digits:

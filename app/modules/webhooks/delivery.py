@@ -1,0 +1,73 @@
+"""One HTTP attempt at a delivery: the signed body, the POST, what came back.
+No database here: operations.py records the outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from app.errors import ValidationFailed
+from app.modules.webhooks.url_guard import check_url
+
+TIMEOUT_SECONDS = 10.0
+RESPONSE_KEPT = 1024  # the log keeps the first 1 KB of an answer
+USER_AGENT = "Confera-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response: str | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def body_of(event_id: str, type_: str, created_at: str, data: dict[str, Any]) -> bytes:
+    """The JSON every delivery POSTs (the same bytes the signature covers)."""
+    document = {"id": event_id, "type": type_, "created_at": created_at, "data": data}
+    return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``Confera-Signature``: ``t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def post(url: str, secret: str, event_id: str, body: bytes, allow_private: bool) -> Outcome:
+    """POST ``body`` to ``url`` once; never raises for the receiver's faults."""
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        check_url(url, allow_private)  # again: the name may resolve elsewhere by now
+    except ValidationFailed as exc:
+        return Outcome(None, elapsed(), f"refused: {exc.message}"[:500], None)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Confera-Signature": signature(secret, int(time.time()), body),
+        "Idempotency-Key": event_id,
+    }
+    try:
+        # No redirects: a 3xx to an internal address would undo the guard.
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False,
+                          trust_env=False) as client:
+            answer = client.post(url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        return Outcome(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500], None)
+    text = answer.content[:RESPONSE_KEPT].decode("utf-8", "replace")
+    error = None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
+    return Outcome(answer.status_code, elapsed(), error, text)
