@@ -21,6 +21,8 @@ from app.modules.conferences.invitations import Method, invitees_of, send_invita
 from app.modules.conferences.models import Conference, ConferenceInvitee
 from app.modules.conferences.plan import EmailInvitee, Plan, changed_plan, new_plan
 from app.modules.conferences.reminders import schedule_reminders
+from app.modules.events.models import EventType
+from app.modules.events.operations import emit, iso
 from app.modules.hosts.models import Host
 from app.modules.hosts.operations import load_host
 from app.modules.meetings.scheduling import (
@@ -82,6 +84,7 @@ def create_conference(actor: Actor, data: dict[str, Any]) -> ConferenceRecord:
     send_invitations(company, conference, Method.REQUEST, invitees_of(conference),
                      "conference_invitation")
     schedule_reminders(company, conference, now)
+    _emit(company, conference, EventType.CONFERENCE_SCHEDULED)
     return record_of(company, conference)
 
 
@@ -148,6 +151,7 @@ def update_conference(actor: Actor, conference_id: int,
                      attendees=removed)
     schedule_reminders(company, conference, now)
     db.session.flush()
+    _emit(company, conference, EventType.CONFERENCE_UPDATED)
     return record_of(company, conference)
 
 
@@ -161,6 +165,18 @@ def cancel_conference(actor: Actor, conference_id: int) -> None:
     send_invitations(company, conference, Method.CANCEL, invitees_of(conference),
                      "conference_cancel")
     db.session.flush()
+    _emit(company, conference, EventType.CONFERENCE_CANCELLED)
+
+
+def _emit(company: Tenant, conference: Conference, type: EventType) -> None:
+    data: dict[str, Any] = {
+        "conference_id": conference.id, "host_id": conference.host_id,
+        "room_id": conference.room_id, "subject": conference.subject,
+        "time_zone": conference.time_zone, "start_at": iso(conference.start_at),
+        "end_at": iso(conference.end_at), "sequence": conference.sequence}
+    if conference.cancelled_at is not None:
+        data["cancelled_at"] = iso(conference.cancelled_at)
+    emit(company.id, company.reseller_id, type, data)
 
 
 def load_conference(actor: Actor, conference_id: int) -> Conference:

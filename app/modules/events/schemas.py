@@ -45,9 +45,10 @@ class _Meeting(StrictSchema):
 
 class MeetingEnded(_Meeting):
     ended_at = _time(required=True)
-    # moderator (commands.end), empty (the close job), host_deleted
+    # moderator (commands.end), closed (a scheduled room's window is over or it was
+    # cancelled: the close job), host_deleted (the deleted host's job)
     reason = fields.String(required=True, validate=validate.OneOf(
-        ("moderator", "empty", "host_deleted")))
+        ("moderator", "closed", "host_deleted")))
 
 
 class _Participant(StrictSchema):

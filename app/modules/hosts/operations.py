@@ -23,6 +23,8 @@ from app.modules.access import (
     require_may_manage,
     require_may_see_host,
 )
+from app.modules.events.models import EventType
+from app.modules.events.operations import emit
 from app.modules.hosts import resolvers
 from app.modules.hosts.credentials import create_password_link, revoke_host_tokens, set_password
 from app.modules.hosts.models import Host, HostRecord
@@ -81,6 +83,7 @@ def add_host(tenant: Tenant, data: dict[str, Any]) -> CreatedHost:
     if not data.get("no_welcome_email"):
         queue_mail(tenant, host.email, "welcome", host=host, password_link=link,
                    meeting_url=url)
+    emit(tenant.id, tenant.reseller_id, EventType.HOST_CREATED, _host_event(host))
     return CreatedHost(HostRecord.of(host, url), link)
 
 
@@ -156,7 +159,12 @@ def delete_host(actor: Actor, host_id: int) -> None:
     # Its running meeting ends too (app/modules/meetings/tasks.py), in a job:
     # the media node may be slow or away, and the deletion must not wait.
     enqueue(HOST_DELETED, {"host_id": host.id})
+    emit(host.company_id, host.reseller_id, EventType.HOST_DELETED, _host_event(host))
     db.session.flush()
+
+
+def _host_event(host: Host) -> dict[str, Any]:
+    return {"host_id": host.id, "email": host.email, "role": str(host.role)}
 
 
 def rotate_login_token(actor: Actor, host_id: int) -> HostRecord:

@@ -17,6 +17,7 @@ from app.extensions import db, settings
 from app.jobs import enqueue
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.models import MediaNode
+from app.modules.meetings import outbox
 from app.modules.meetings.models import MeetingSession, Participant
 from app.modules.meetings.operations import SESSION_ENDED, grant_of
 from app.modules.tenants.models import Tenant
@@ -72,6 +73,7 @@ def end(tenant: Tenant, session_id: str, token: str | None) -> None:
     send_control(_node_of(session), node_api.EndSession(session_id=session_id))
     session.ended_at = utcnow()
     enqueue(SESSION_ENDED, {"session_id": session.id})
+    outbox.session_ended(session, outbox.ENDED_BY_MODERATOR)
 
 
 def set_mute_mode(tenant: Tenant, session_id: str, token: str | None, mode: MuteMode) -> None:

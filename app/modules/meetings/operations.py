@@ -23,6 +23,7 @@ from app.modules.hosts.models import Host
 from app.modules.hosts.operations import load_host
 from app.modules.media_nodes.models import MediaNode
 from app.modules.media_nodes.operations import is_live, least_loaded_node
+from app.modules.meetings import outbox
 from app.modules.meetings.activity import record_activity
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.meetings.scheduling import (
@@ -132,8 +133,10 @@ def running_session(company: Tenant, room: Room) -> MeetingSession:
             sa.select(MeetingSession)
             .where(MeetingSession.room_id == room.id, MeetingSession.ended_at.is_(None))
         ).scalar(), make)
-    if made and session is made[-1] and room.auto_record in ("video", "audio"):
-        enqueue(AUTO_RECORD, {"session_id": session.id})
+    if made and session is made[-1]:
+        outbox.session_started(session)
+        if room.auto_record in ("video", "audio"):
+            enqueue(AUTO_RECORD, {"session_id": session.id})
     return session
 
 
@@ -292,12 +295,15 @@ def record_events(events: NodeEvents) -> None:
         # Only for a session placed on the node that reports it.
         session = sa.select(MeetingSession.id).join(MeetingSession.media_node).where(
             MeetingSession.public_id == event.session_id, MediaNode.node_id == events.node_id)
-        db.session.execute(
+        stored = db.session.execute(
             sa.update(Participant)
             .where(Participant.public_id == event.participant_id,
                    Participant.session_id.in_(session))
             .values({column: datetime.fromtimestamp(event.at, UTC)})
         )
+        if stored.rowcount:  # type: ignore[attr-defined]
+            outbox.participant_changed(event.session_id, event.participant_id,
+                                       joined=event.kind is EventKind.JOINED)
 
 
 def _get_or_create(find: Callable[[], T | None], make: Callable[[], T]) -> T:

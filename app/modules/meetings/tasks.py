@@ -12,6 +12,7 @@ from app.jobs import enqueue, job_handler
 from app.modules.hosts.operations import HOST_DELETED
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.operations import is_live
+from app.modules.meetings import outbox
 from app.modules.meetings.models import MeetingSession, Room
 from app.modules.meetings.operations import SESSION_ENDED
 from app.modules.meetings.scheduling import CLOSE_ROOM
@@ -21,7 +22,8 @@ from app.protocol import node_api
 @job_handler(HOST_DELETED)
 def end_deleted_hosts_meeting(payload: dict[str, Any]) -> None:
     """A deleted host's rooms (personal and scheduled) have no meeting."""
-    _end(_running(Room.organizer_id == payload["host_id"]), "the host was deleted")
+    _end(_running(Room.organizer_id == payload["host_id"]), "the host was deleted",
+         outbox.ENDED_HOST_DELETED)
 
 
 @job_handler(CLOSE_ROOM)
@@ -31,7 +33,7 @@ def close_room(payload: dict[str, Any]) -> None:
     room = db.session.get(Room, payload["room_id"])
     if room is None or room.closes_at != datetime.fromisoformat(payload["closes_at"]):
         return
-    _end(_running(Room.id == room.id), "the meeting's time is over")
+    _end(_running(Room.id == room.id), "the meeting's time is over", outbox.ENDED_ROOM_CLOSED)
 
 
 def _running(which: sa.ColumnElement[bool]) -> Sequence[MeetingSession]:
@@ -41,7 +43,7 @@ def _running(which: sa.ColumnElement[bool]) -> Sequence[MeetingSession]:
     ).scalars().all()
 
 
-def _end(sessions: Sequence[MeetingSession], reason: str) -> None:
+def _end(sessions: Sequence[MeetingSession], reason: str, event_reason: str) -> None:
     """End each session for everyone. A live node that cannot be reached
     fails the job, which is tried again; a dead node's sessions are gone."""
     for session in sessions:
@@ -51,4 +53,5 @@ def _end(sessions: Sequence[MeetingSession], reason: str) -> None:
                                                    reason=reason))
         session.ended_at = utcnow()
         enqueue(SESSION_ENDED, {"session_id": session.id})
+        outbox.session_ended(session, event_reason)
     db.session.flush()

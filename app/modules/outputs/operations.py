@@ -24,6 +24,8 @@ from app.environment import is_local_name
 from app.errors import Conflict, Gone, NotFound, ServiceUnavailable, ValidationFailed
 from app.extensions import db, settings
 from app.jobs import enqueue
+from app.modules.events.models import EventType
+from app.modules.events.operations import emit
 from app.modules.meetings.models import MeetingSession
 from app.modules.meetings.operations import recorder_ticket
 from app.modules.outputs.egress_nodes import is_alive, least_loaded_egress, send_command
@@ -33,7 +35,7 @@ from app.modules.recordings.operations import (
     recording_interrupted,
     recording_stopped,
 )
-from app.modules.tenants.models import Tenant
+from app.modules.tenants.models import Company, Tenant
 from app.protocol import egress_api
 from app.protocol.egress_api import OutputKind, OutputState
 
@@ -214,6 +216,8 @@ def record_events(events: egress_api.EgressEvents) -> None:
             _finish(output, event.state, event.reason, dict(event.details),
                     datetime.fromtimestamp(event.at, UTC))
         elif not (output.state is OutputState.STOPPING and event.state is OutputState.LIVE):
+            if event.state is OutputState.LIVE and output.state is not OutputState.LIVE:
+                _livestream_event(output, EventType.LIVESTREAM_STARTED)
             output.state = event.state
         changed.add(output.session_id)
     db.session.flush()
@@ -244,6 +248,21 @@ def _finish(output: SessionOutput, state: OutputState, reason: str,
         else:
             recording_interrupted(output.recording_id, reason or "the egress failed")
     db.session.flush()
+    _livestream_event(output, EventType.LIVESTREAM_STOPPED, state=state.value,
+                      reason=output.reason)
+
+
+def _livestream_event(output: SessionOutput, type: EventType, **extra: str) -> None:
+    """livestream.started when the HLS output first reports LIVE; .stopped at
+    its final state (also when it failed before it went live)."""
+    if output.kind is not OutputKind.HLS:
+        return
+    session = db.session.get_one(MeetingSession, output.session_id)
+    reseller_id = db.session.execute(
+        sa.select(Company.reseller_id).where(Company.id == output.company_id)).scalar_one()
+    emit(output.company_id, reseller_id, type, {
+        "output_id": output.public_id, "session_id": session.public_id,
+        "room_id": session.room_id, **extra})
 
 
 def running_on(egress: EgressNode) -> bool:

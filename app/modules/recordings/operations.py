@@ -23,6 +23,8 @@ from app.extensions import db, settings
 from app.jobs import enqueue
 from app.modules.access import Actor, HostRole, covers_company
 from app.modules.conferences.operations import load_conference
+from app.modules.events.models import EventType
+from app.modules.events.operations import emit, iso
 from app.modules.hosts.models import Host
 from app.modules.hosts.operations import load_host
 from app.modules.meetings.models import MeetingSession
@@ -72,6 +74,7 @@ def begin_recording(company: Tenant, session: MeetingSession, audio_only: bool) 
         storage_prefix=f"{company.id}/recordings/{public_id}")
     db.session.add(recording)
     db.session.flush()
+    _emit(recording, EventType.RECORDING_STARTED, session.public_id)
     return recording
 
 
@@ -140,6 +143,10 @@ def assembled(recording_id: int, made: assembly.Assembled | None) -> None:
     recording = db.session.get_one(Recording, recording_id)
     db.session.refresh(recording)
     if made is not None:
+        _emit(recording, EventType.RECORDING_READY, recording.session.public_id,
+              ended_at=iso(recording.ended_at) if recording.ended_at else None,
+              duration_seconds=recording.duration_seconds, size_bytes=recording.size_bytes,
+              partial=recording.partial)
         _announce_ready(recording)
 
 
@@ -213,6 +220,17 @@ def delete_recording(actor: Actor, public_id: str) -> None:
     recording.deleted_at = utcnow()
     recording.media_key = None
     db.session.flush()
+    _emit(recording, EventType.RECORDING_DELETED, recording.session.public_id,
+          deleted_at=iso(recording.deleted_at))
+
+
+def _emit(recording: Recording, type: EventType, session_id: str, **extra: Any) -> None:
+    reseller_id = db.session.execute(
+        sa.select(Company.reseller_id).where(Company.id == recording.company_id)).scalar_one()
+    emit(recording.company_id, reseller_id, type, {
+        "recording_id": recording.public_id, "session_id": session_id,
+        "room_id": recording.room_id, "host_id": recording.host_id,
+        "audio_only": recording.audio_only, "started_at": iso(recording.started_at), **extra})
 
 
 def set_published(actor: Actor, public_id: str, published: bool) -> RecordingRecord:
