@@ -46,6 +46,13 @@ function tellParent(type, fields = {}) {
   if (origin) window.parent.postMessage({ type, ...fields }, origin);
 }
 
+// The same event, in the vocabulary of the webhooks (docs/events.md): an
+// integrator matches one set of type names in the page and on its server.
+function tellEvent(type, data = {}) {
+  const sessionId = ticket ? ticket.session_id : undefined;
+  tellParent('confera.event', { event: { type, data: { session_id: sessionId, ...data } } });
+}
+
 // --- pre-join ----------------------------------------------------------------
 
 async function preview() {
@@ -190,6 +197,7 @@ function onJoined(joined) {
   tellParent('vivomeetingsJoinedEvent', {
     sessionId: joined.session_id, participantId: joined.me.participant_id,
   });
+  tellEvent('participant.joined', { participant_id: joined.me.participant_id, me: true });
 }
 
 // After a reconnect the node knows nothing of our buttons: tell it again.
@@ -236,6 +244,7 @@ function addPerson(info, announce = false) {
     tellParent('vivomeetingsParticipantJoinedEvent', {
       participantId: id, displayName: info.display_name,
     });
+    tellEvent('participant.joined', { participant_id: id, display_name: info.display_name });
   }
 }
 
@@ -250,7 +259,9 @@ function dropPerson(id) {
 }
 
 function removePerson({ participant_id: id }) {
-  if (dropPerson(id)) tellParent('vivomeetingsParticipantLeftEvent', { participantId: id });
+  if (!dropPerson(id)) return;
+  tellParent('vivomeetingsParticipantLeftEvent', { participantId: id });
+  tellEvent('participant.left', { participant_id: id });
 }
 
 function showTrack(info, track) {
@@ -350,12 +361,25 @@ function showOutputs(outputs) {
     ['recording', outputs.recording_state, was.recording_state]];
   for (const [what, now, before] of changes) {
     if (now === before) continue;
+    const event = outputEvent(what, now, before);
+    if (event) tellEvent(event);
     if (now === 'failed') {
       showStatus(t('output_failed', { what: t(what), reason: outputs.reason }));
     } else if (now === 'starting' || now === 'stopping') {
       showStatus(t(`output_${now}`, { what: t(what) }));
     }
   }
+}
+
+// The webhooks' names for what the badges show: started once live; a live
+// stream's stop (stopped or failed). A recording's end is recording.ready on
+// the server, after its assembly, which the page does not see.
+function outputEvent(what, now, before) {
+  const name = what === 'live_stream' ? 'livestream' : 'recording';
+  if (now === 'live') return `${name}.started`;
+  if (name === 'livestream' && before && before !== 'stopped' && before !== 'failed'
+      && (now === 'stopped' || now === 'failed' || !now)) return 'livestream.stopped';
+  return null;
 }
 
 function showMuted({ participant_id: id, muted, by, source }) {
@@ -449,6 +473,9 @@ function finish(code, reason) {
   const byCode = { 4010: 'ended_locked', 4029: 'ended_full' }[code];
   $('ended-text').textContent = t(byCode || `ended_${reason}`);
   tellParent('vivomeetingsLeaveCallEvent', { reason });
+  tellEvent('participant.left', { participant_id: ticket ? ticket.participant_id : undefined,
+    me: true, reason });
+  if (reason === 'ended') tellEvent('meeting.ended', { reason: 'moderator' });
   // The host's own after_call_url (given to /auth) wins over the company's.
   const afterCall = (ticket && ticket.after_call_url) || config.after_call_url;
   if (afterCall) window.location.assign(afterCall);
