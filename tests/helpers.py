@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -65,3 +66,19 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = 15.0
             raise AssertionError(f"not within {timeout} s: {what}")
         time.sleep(0.05)
     return time.monotonic() - started
+
+
+def event_jobs(app: Any) -> int:
+    """How many events.written jobs the outbox queued (issue H: one per event,
+    which the worker runs too): tests that count the jobs a worker ran add
+    these to their own."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.jobs.models import Job
+    from app.modules.events.operations import EVENT_WRITTEN
+
+    with app.app_context():
+        return db.session.execute(
+            sa.select(sa.func.count()).select_from(Job).where(Job.kind == EVENT_WRITTEN)
+        ).scalar_one()

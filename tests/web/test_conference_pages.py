@@ -19,6 +19,7 @@ from app.jobs.worker import Worker
 from app.modules.access import HostRole
 from app.modules.conferences.models import Conference
 from tests.conferences import wall_in
+from tests.helpers import event_jobs
 from tests.web.portal_helpers import csrf_of, login_key
 
 VEVENT_FIELDS = ("UID", "SEQUENCE", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION",
@@ -92,7 +93,8 @@ def test_schedule_from_the_form_sends_an_invitation_a_calendar_program_opens(
     assert "Design review" in upcoming and data["start"].replace("T", " ") in upcoming
     assert "America/New_York" in upcoming and f"/conf/calls/{conference.id}/edit" in upcoming
 
-    assert Worker(app_with(smtp_url="", instance_path=str(tmp_path))).run_until_idle() == 4
+    worker = Worker(app_with(smtp_url="", instance_path=str(tmp_path)))
+    assert worker.run_until_idle() == 4 + event_jobs(app)
     messages = {}
     for path in (tmp_path / "outbox").glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from app.jobs.worker import Worker
 from tests.conferences import wall_in
+from tests.helpers import event_jobs
 from tests.web.portal_helpers import login_key
 
 
@@ -41,7 +42,8 @@ def test_a_host_schedules_in_the_browser_and_the_invitation_opens_in_a_calendar(
     expect(page.locator("#conferences")).to_contain_text(
         f"{start.replace('T', ' ')} Asia/Kolkata")
 
-    assert Worker(app_with(smtp_url="", instance_path=str(tmp_path))).run_until_idle() == 2
+    worker = Worker(app_with(smtp_url="", instance_path=str(tmp_path)))
+    assert worker.run_until_idle() == 2 + event_jobs(app)
     mails = {}
     for path in (tmp_path / "outbox").glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
