@@ -43,7 +43,8 @@ UNDELIVERED = (DeliveryState.PENDING, DeliveryState.DELIVERING)
 
 def fan_out(event_id: int) -> int:
     """A delivery (and its drain job) per live subscription that wants the
-    event: its company's, and its reseller's reseller-wide ones. How many."""
+    event and existed when it happened: its company's, and its reseller's
+    reseller-wide ones. How many."""
     event = db.session.get(Event, event_id)
     if event is None:
         return 0
@@ -52,8 +53,14 @@ def fan_out(event_id: int) -> int:
         sa.or_(Subscription.company_id == event.company_id,
                Subscription.company_id.is_(None)),
         Subscription.deleted_at.is_(None), Subscription.disabled_at.is_(None),
+        # Only what happened since it was made (the job may run later than that).
+        Subscription.created_at <= event.created_at,
     ).order_by(Subscription.id)).scalars().all()
-    wanted = [s for s in subscriptions if not s.event_types or event.type in s.event_types]
+    # A job runs at least once: a second run of the same event adds nothing.
+    served = set(db.session.execute(sa.select(Delivery.subscription_id).where(
+        Delivery.event_id == event.id)).scalars())
+    wanted = [s for s in subscriptions if s.id not in served and
+              (not s.event_types or event.type in s.event_types)]
     for subscription in wanted:
         queue_delivery(subscription, event)
     return len(wanted)
