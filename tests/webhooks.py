@@ -122,8 +122,11 @@ def signature_valid(secret: str, header: str, body: bytes) -> bool:
 
 
 def create_webhook(client: Any, company: dict[str, Any], token: str, url: str, *,
-                   company_id: int | None = None, event_types: list[str] | None = None
-                   ) -> dict[str, Any]:
+                   company_id: int | None = None, reseller_wide: bool = False,
+                   event_types: list[str] | None = None) -> dict[str, Any]:
+    """A webhook of ``company_id`` (default: ``company``'s), or of the whole
+    reseller; its answer (id, secret)."""
+    company_id = None if reseller_wide else company_id or company["id"]
     response = client.post("/enterprise_api/webhook/create",
                            headers={"Host": company["host_name"]},
                            json={"auth_token": token, "company_id": company_id, "url": url,
