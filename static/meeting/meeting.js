@@ -50,7 +50,7 @@ function tellParent(type, fields = {}) {
 // integrator matches one set of type names in the page and on its server.
 function tellEvent(type, data = {}) {
   const sessionId = ticket ? ticket.session_id : undefined;
-  tellParent('confera.event', { event: { type, data: { session_id: sessionId, ...data } } });
+  tellParent('vivomeetingsEvent', { event: { type, data: { session_id: sessionId, ...data } } });
 }
 
 // --- pre-join ----------------------------------------------------------------

@@ -63,11 +63,11 @@ def wait_event(page: Page, kind: str) -> dict:
     return next(e for e in events if e["data"]["type"] == kind)
 
 
-def wait_confera_event(page: Page, type_: str) -> dict:
-    page.wait_for_function("window.events.some((e) => e.data.type === 'confera.event'"
+def wait_typed_event(page: Page, type_: str) -> dict:
+    page.wait_for_function("window.events.some((e) => e.data.type === 'vivomeetingsEvent'"
                            f" && e.data.event.type === '{type_}')", timeout=15_000)
     return next(e for e in page.evaluate("window.events")
-                if e["data"]["type"] == "confera.event" and e["data"]["event"]["type"] == type_)
+                if e["data"]["type"] == "vivomeetingsEvent" and e["data"]["event"]["type"] == type_)
 
 
 def control(app, command) -> node_api.ControlResult:
@@ -95,14 +95,14 @@ def test_the_embedding_page_learns_why_the_call_ended(browser, app, site, room, 
         assert event["data"]["reason"] == how
         assert event["origin"] == room["origin"]
         # The same moments in the webhooks' vocabulary (docs/events.md).
-        left = wait_confera_event(page, "participant.left")
+        left = wait_typed_event(page, "participant.left")
         assert left["data"]["event"]["data"] == {"session_id": session, "participant_id": me,
                                                  "me": True, "reason": how}
         types = [e["data"]["event"]["type"] for e in page.evaluate("window.events")
-                 if e["data"]["type"] == "confera.event"]
+                 if e["data"]["type"] == "vivomeetingsEvent"]
         assert types[0] == "participant.joined"
         if how == "ended":
-            assert wait_confera_event(page, "meeting.ended")["origin"] == room["origin"]
+            assert wait_typed_event(page, "meeting.ended")["origin"] == room["origin"]
     finally:
         page.close()
 
