@@ -74,6 +74,7 @@ bench: install
 	$(PY) bench/sfu.py
 	$(PY) bench/join.py
 	$(PY) bench/egress.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
