@@ -111,13 +111,17 @@ def _clean_database(app: Flask) -> Iterator[None]:
                     for table in reversed(Model.metadata.sorted_tables):
                         conn.execute(table.delete())
                 break
-            except sa.exc.OperationalError as exc:
+            except (sa.exc.OperationalError, sa.exc.IntegrityError) as exc:
                 # A browser test's web process may still be writing what its
-                # media node reports (participants leaving), rows that this
-                # clean-up deletes in another order: PostgreSQL breaks the
-                # deadlock by failing one side. The clean-up tries again.
-                if "deadlock" not in str(exc) or attempt == 4:
+                # media node reports (participants leaving, their activity),
+                # rows that this clean-up deletes in another order: a deadlock
+                # PostgreSQL breaks by failing one side, or a row referring to
+                # one about to go, written after its table was emptied. The
+                # clean-up tries again.
+                retried = isinstance(exc, sa.exc.IntegrityError) or "deadlock" in str(exc)
+                if not retried or attempt == 4:
                     raise
+                time.sleep(0.2)
         limiter.reset()
 
 
