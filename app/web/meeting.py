@@ -8,12 +8,13 @@ from dataclasses import asdict
 from flask import Response, make_response, render_template, request
 
 from app.core.db import utcnow
-from app.core.inputs import path_code
+from app.core.inputs import path_code, path_id
 from app.core.rate_limits import ROOM_NOT_FOUND, client_address, limit_failures
 from app.core.schemas import normalize_origin
 from app.core.security_headers import page_policy
 from app.extensions import settings
 from app.modules.hosts.operations import NO_ROOM
+from app.modules.meetings.passes import NO_PASS, pass_holder
 from app.modules.meetings.scheduling import (
     Address,
     RoomState,
@@ -45,6 +46,25 @@ def meeting_page(access_code: str) -> Response:
             "web/waiting.html", room=address.room, state=state.value, now=now,
             host_name=address.organizer.name), 200 if state is RoomState.WAITING else 410)
         response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = page_policy(frame_ancestors(tenant))
+    return response
+
+
+@bp.get("/conf/pass/<key>")
+@limit_failures(ROOM_NOT_FOUND, lambda: [client_address()])
+def pass_page(key: str) -> Response:
+    """The meeting page for the holder of a pass (an API client's join link):
+    they join as the participant the client made, with its name and role."""
+    tenant = page_tenant()
+    participant, session = pass_holder(tenant, path_id(key, NO_PASS))
+    room = session.room
+    page = page_settings(tenant, room, request.args, organizer_defaults={})
+    config = {"access_code": None, "pass": key, "host_name": room.title or tenant.name,
+              "reconnect_seconds": settings().meeting_reconnect_seconds,
+              "embed_origins": embed_origins(tenant), **asdict(page), "invite": None,
+              "pin_required": False, "display_name": participant.display_name}
+    response = make_response(render_template("web/meeting.html", config=config, page=page))
+    response.headers["Cache-Control"] = "no-store"  # the key is in the URL, not the page
     response.headers["Content-Security-Policy"] = page_policy(frame_ancestors(tenant))
     return response
 

@@ -71,8 +71,14 @@ function showError(text) {
   $('join-error').hidden = false;
 }
 
+// A pass (an API client's join link) names the participant: its ticket
+// needs nothing more, for the first join and every rejoin.
+const joinPath = config.pass
+  ? `/api/v1/passes/${encodeURIComponent(config.pass)}/join`
+  : `/api/v1/rooms/${encodeURIComponent(config.access_code)}/join`;
+
 async function requestTicket(request) {
-  const response = await fetch(`/api/v1/rooms/${encodeURIComponent(config.access_code)}/join`, {
+  const response = await fetch(joinPath, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(request),
@@ -87,6 +93,11 @@ async function requestTicket(request) {
 }
 
 async function join() {
+  if (config.pass) {
+    const [ticketForUs] = await Promise.all([requestTicket({}), devicesReady]);
+    connect(ticketForUs);
+    return;
+  }
   const request = { display_name: $('display-name').value.trim() || t('guest') };
   const moderatorPin = $('moderator-pin').value.trim();
   if (moderatorPin) request.moderator_pin = moderatorPin;
@@ -452,7 +463,7 @@ async function reconnect() {
   for (let delay = 500; Date.now() < deadline; delay = Math.min(delay * 2, 4000)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     try {
-      connect(await requestTicket({ rejoin_token: ticket.token }));
+      connect(await requestTicket(config.pass ? {} : { rejoin_token: ticket.token }));
       return true;
     } catch (error) {
       if (error.status && error.status !== 503) {

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.api.content_type import require_json_content_type
 from app.api.meeting import bp
 from app.api.parsing import cookie_host_session, json_body, load, pop_token, request_tenant
-from app.core.inputs import path_code
+from app.core.inputs import path_code, path_id
 from app.core.rate_limits import ROOM_NOT_FOUND, FailureLimit, client_address, limit_failures
 from app.core.schemas import StrictSchema
 from app.errors import AppError, Forbidden
@@ -19,6 +19,7 @@ from app.extensions import db
 from app.modules.hosts.credentials import actor_for_token
 from app.modules.hosts.operations import NO_ROOM
 from app.modules.meetings.operations import join_room, rejoin_room, role_for
+from app.modules.meetings.passes import NO_PASS, join_by_pass
 from app.modules.meetings.scheduling import address_at
 
 _pin = fields.String(validate=validate.Length(1, 12))
@@ -128,3 +129,14 @@ def join(access_code: str) -> Response:
     if own_session is not None:
         answer.update(as_host=True, after_call_url=own_session.after_call_url)
     return jsonify(answer)
+
+
+@bp.post("/passes/<key>/join")
+@limit_failures(ROOM_NOT_FOUND, lambda: [client_address()])
+def join_with_pass(key: str) -> Response:
+    """The ticket of the participant an API client let in by this pass
+    (``/conf/pass/<key>``), for its first join and every rejoin: 404 for no
+    such pass, 410 once the meeting ended, 403 once they were removed."""
+    ticket = join_by_pass(request_tenant(), path_id(key, NO_PASS))
+    db.session.commit()
+    return jsonify(ticket_schema.dump(ticket))

@@ -48,11 +48,12 @@ class MeetingEnded(_Meeting):
     # moderator (commands.end), closed (a scheduled room's window is over or it was
     # cancelled: the close job), host_deleted (the deleted host's job)
     reason = fields.String(required=True, validate=validate.OneOf(
-        ("moderator", "closed", "host_deleted")))
+        ("moderator", "closed", "host_deleted", "api", "duration", "no_moderator")))
 
 
 class _Participant(StrictSchema):
     session_id = _public_id(required=True)
+    room_id = _int_id(required=True)
     participant_id = _public_id(required=True)
     display_name = fields.String(required=True)
     role = fields.String(required=True)

@@ -8,11 +8,20 @@ operation here, and a handler on the node (docs/architecture.md)."""
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.security import constant_time_equal, keyed_digest
-from app.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from app.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from app.extensions import db, settings
 from app.jobs import enqueue
 from app.modules.media_nodes.control import send_control
@@ -25,6 +34,8 @@ from app.protocol import node_api
 from app.protocol.join_token import LEEWAY_SECONDS, JoinGrant, Permission
 from app.protocol.signalling import MuteMode
 
+log = logging.getLogger(__name__)
+
 # An expired join token still names its holder, but proves a moderator only
 # while they stand in the meeting (``_moderated``); this only bounds how old a
 # token may be at all: no meeting runs longer.
@@ -32,10 +43,24 @@ MODERATOR_TOKEN_MAX_AGE_SECONDS = 7 * 24 * 3600
 NO_SESSION = "No running meeting has this id"
 
 
-def kick(tenant: Tenant, session_id: str, token: str | None, participant_id: str) -> None:
+class AsIntegrator:
+    """Stands for a moderator's join token when an API client acts: the
+    dialect has proven it speaks for the tenant (BBB checksum, API key), and
+    it may do to any of the tenant's running sessions what a moderator may."""
+
+    def __repr__(self) -> str:
+        return "AS_INTEGRATOR"
+
+
+AS_INTEGRATOR = AsIntegrator()
+# Who asks: a moderator's join token (None: none given), or an API client.
+Authority = str | AsIntegrator | None
+
+
+def kick(tenant: Tenant, session_id: str, token: Authority, participant_id: str) -> None:
     """Remove a participant; they may join again as someone new, never resume."""
     session, moderator = _moderated(tenant, session_id, token)
-    if participant_id == moderator.participant_id:
+    if moderator is not None and participant_id == moderator.participant_id:
         raise BadRequest("Leave the meeting instead of removing yourself")
     _send(session, node_api.Kick(session_id=session_id, participant_id=participant_id))
     db.session.execute(sa.update(Participant).where(
@@ -43,46 +68,61 @@ def kick(tenant: Tenant, session_id: str, token: str | None, participant_id: str
         Participant.public_id == participant_id).values(removed_at=utcnow()))
 
 
-def mute(tenant: Tenant, session_id: str, token: str | None, participant_id: str) -> None:
+def mute(tenant: Tenant, session_id: str, token: Authority, participant_id: str) -> None:
     session, _ = _moderated(tenant, session_id, token)
     _send(session, node_api.MuteParticipant(session_id=session_id,
                                             participant_id=participant_id))
 
 
-def mute_all(tenant: Tenant, session_id: str, token: str | None) -> None:
+def mute_all(tenant: Tenant, session_id: str, token: Authority) -> None:
     """Mute every participant but the moderators."""
     session, _ = _moderated(tenant, session_id, token)
     _send(session, node_api.MuteParticipant(session_id=session_id))
 
 
-def lock(tenant: Tenant, session_id: str, token: str | None, locked: bool = True) -> None:
+def lock(tenant: Tenant, session_id: str, token: Authority, locked: bool = True) -> None:
     """Lock the session to new participants (or open it again)."""
     session, _ = _moderated(tenant, session_id, token)
     _send(session, node_api.LockSession(session_id=session_id, locked=locked))
     session.locked = locked
 
 
-def unlock(tenant: Tenant, session_id: str, token: str | None) -> None:
+def unlock(tenant: Tenant, session_id: str, token: Authority) -> None:
     lock(tenant, session_id, token, locked=False)
 
 
-def end(tenant: Tenant, session_id: str, token: str | None) -> None:
+def end(tenant: Tenant, session_id: str, token: Authority) -> None:
     """End the session for everyone; the room's next join starts a new one."""
-    session, _ = _moderated(tenant, session_id, token)
-    # Ended here whatever the node says: a node that lost the session ends nothing.
-    send_control(_node_of(session), node_api.EndSession(session_id=session_id))
+    session, _ = _moderated(tenant, session_id, token, needs_node=False)
+    end_session(tenant, session, outbox.ENDED_BY_MODERATOR if isinstance(token, str)
+                else outbox.ENDED_BY_API)
+
+
+def end_session(tenant: Tenant, session: MeetingSession, reason: str) -> None:
+    """End a running session of ``tenant`` for everyone, for ``reason``
+    (outbox.ENDED_*): its node drops it, its outputs stop (a job), and the
+    room's next join starts a new one."""
+    assert session.company_id == tenant.id and session.ended_at is None
+    if session.media_node is not None:
+        # Ended here whatever the node says: a node that lost the session ends
+        # nothing, and one that cannot be reached must not keep it running here.
+        try:
+            send_control(session.media_node, node_api.EndSession(session_id=session.public_id))
+        except ServiceUnavailable as exc:
+            log.warning("session %s ended without its node: %s", session.public_id, exc)
     session.ended_at = utcnow()
     enqueue(SESSION_ENDED, {"session_id": session.id})
-    outbox.session_ended(session, outbox.ENDED_BY_MODERATOR)
+    outbox.session_ended(session, reason)
+    db.session.flush()
 
 
-def set_mute_mode(tenant: Tenant, session_id: str, token: str | None, mode: MuteMode) -> None:
+def set_mute_mode(tenant: Tenant, session_id: str, token: Authority, mode: MuteMode) -> None:
     session, _ = _moderated(tenant, session_id, token)
     _send(session, node_api.SetMuteMode(session_id=session_id, mode=mode))
     session.mute_mode = mode
 
 
-def allow_speak(tenant: Tenant, session_id: str, token: str | None, participant_id: str,
+def allow_speak(tenant: Tenant, session_id: str, token: Authority, participant_id: str,
                 allowed: bool = True) -> None:
     """In q&a mode, let one attendee speak, or take it back."""
     session, _ = _moderated(tenant, session_id, token)
@@ -93,19 +133,21 @@ def allow_speak(tenant: Tenant, session_id: str, token: str | None, participant_
 
 
 def moderated(tenant: Tenant, session_id: str,
-              token: str | None) -> tuple[MeetingSession, JoinGrant]:
+              token: Authority) -> tuple[MeetingSession, JoinGrant | None]:
     """``_moderated`` for the domains above meetings (outputs): their commands
     prove the moderator the same way."""
     return _moderated(tenant, session_id, token)
 
 
-def _moderated(tenant: Tenant, session_id: str,
-               token: str | None) -> tuple[MeetingSession, JoinGrant]:
+def _moderated(tenant: Tenant, session_id: str, token: Authority,
+               needs_node: bool = True) -> tuple[MeetingSession, JoinGrant | None]:
     """The running session ``session_id`` of ``tenant`` and the grant of the
     moderator whose join token this is, while that moderator still stands:
     not removed, admitted by a PIN that is still the host's, and (once the
     token has expired) in the meeting or gone for less than the reconnect
-    window. A deleted host's meeting is over for its moderators at once."""
+    window (no grant for an API client: ``AS_INTEGRATOR``). A deleted host's
+    meeting is over for its moderators at once. ``needs_node``: 404 while
+    nobody has joined (nothing to command yet)."""
     session = db.session.execute(
         sa.select(MeetingSession).where(MeetingSession.public_id == session_id,
                                         MeetingSession.company_id == tenant.id,
@@ -113,13 +155,18 @@ def _moderated(tenant: Tenant, session_id: str,
     ).scalar()
     if session is None or _host_deleted(session):
         raise NotFound(NO_SESSION)
+    if isinstance(token, AsIntegrator):
+        if needs_node:
+            _node_of(session)
+        return session, None
     if not token:
         raise Unauthorized("A moderator's join token is required")
     grant = grant_of(token, expired_for=MODERATOR_TOKEN_MAX_AGE_SECONDS)
     if grant.session_id != session_id or not grant.may(Permission.MODERATE):
         raise Forbidden("Only a moderator of this meeting may do this")
     _require_standing(session, grant)
-    _node_of(session)
+    if needs_node:
+        _node_of(session)
     return session, grant
 
 

@@ -4,6 +4,7 @@ time) and the participants of a session. See DESIGN.md, "Meetings"."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +17,7 @@ from app.protocol.signalling import MuteMode
 
 _running = sa.text("ended_at IS NULL")
 _own_code = sa.text("access_code IS NOT NULL")
+_named = sa.text("external_id IS NOT NULL")
 
 
 class Room(IdMixin, CreatedMixin, Model):
@@ -28,6 +30,8 @@ class Room(IdMixin, CreatedMixin, Model):
     __table_args__ = (
         sa.Index("uq_rooms_company_access_code", "company_id", "access_code", unique=True,
                  postgresql_where=_own_code, sqlite_where=_own_code),
+        sa.Index("uq_rooms_company_namespace_external_id", "company_id", "namespace",
+                 "external_id", unique=True, postgresql_where=_named, sqlite_where=_named),
     )
 
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
@@ -48,6 +52,21 @@ class Room(IdMixin, CreatedMixin, Model):
     security_pin: Mapped[str | None] = mapped_column(EncryptedString())
     # None: the company's default (app.modules.settings).
     mute_mode: Mapped[MuteMode | None] = mapped_column(value_enum(MuteMode, "mute_mode"))
+    # An integration room (integration.py): one an API client names by its own
+    # id, unique per company and ``namespace`` (the client's API: each dialect
+    # picks one). It has no address of its own: people join it by pass.
+    namespace: Mapped[str | None] = mapped_column(sa.String(20))
+    external_id: Mapped[str | None] = mapped_column(sa.String(256))
+    # What the room asks of its meeting page and sessions (room_options.py).
+    options: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The client's own key/value metadata, kept and given back (BBB meta_*).
+    meta: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # What a dialect stores for itself and returns unchanged (its wire
+    # parameters that change no behaviour); the domain never reads it.
+    integration_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Whoever gives one of these to the integrator's join is moderator / attendee.
+    moderator_password: Mapped[str | None] = mapped_column(EncryptedString())
+    attendee_password: Mapped[str | None] = mapped_column(EncryptedString())
 
     host: Mapped[Host | None] = relationship(foreign_keys=[host_id])
     organizer: Mapped[Host | None] = relationship(foreign_keys=[organizer_id])
@@ -96,6 +115,13 @@ class Participant(IdMixin, CreatedMixin, Model):
     # Admitted as moderator by the host's moderator PIN: a keyed digest of it,
     # so that a changed PIN ends the powers it gave (commands.py).
     moderator_pin_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    # Let in by a pass (passes.py): the SHA-256 of its key, never the key.
+    pass_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Who the integrator says this is (BBB userID, Eyeson user[id]) and the rest it gave.
+    external_user_id: Mapped[str | None] = mapped_column(sa.String(256))
+    avatar_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    user_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    guest: Mapped[bool] = mapped_column(default=False)  # came by a guest link
 
     def present(self, now: datetime, reconnect_seconds: float) -> bool:
         """In the meeting as its node last reported, or gone for less than the

@@ -75,7 +75,7 @@ def find_personal_room(company: Tenant, host: Host) -> Room | None:
 
 def personal_room(company: Tenant, host: Host) -> Room:
     """The host's own room, created at its first use."""
-    return _get_or_create(lambda: find_personal_room(company, host),
+    return get_or_create(lambda: find_personal_room(company, host),
                           lambda: Room(company_id=company.id, host_id=host.id,
                                        organizer_id=host.id))
 
@@ -128,7 +128,7 @@ def running_session(company: Tenant, room: Room) -> MeetingSession:
                                    mute_mode=room_settings(company, room).mute_mode))
         return made[-1]
 
-    session = _get_or_create(
+    session = get_or_create(
         lambda: db.session.execute(
             sa.select(MeetingSession)
             .where(MeetingSession.room_id == room.id, MeetingSession.ended_at.is_(None))
@@ -173,7 +173,7 @@ def join_room(company: Tenant, address: Address, display_name: str,
                               moderator_pin_digest=keyed_digest(pin) if pin else None)
     db.session.add(participant)
     db.session.flush()
-    return _ticket(company, session, node, participant)
+    return issue_ticket(company, session, node, participant)
 
 
 def recorder_ticket(company: Tenant, session: MeetingSession) -> JoinTicket:
@@ -184,7 +184,7 @@ def recorder_ticket(company: Tenant, session: MeetingSession) -> JoinTicket:
                               display_name="Recorder", role=Role.RECORDER.value)
     db.session.add(participant)
     db.session.flush()
-    return _ticket(company, session, node, participant)
+    return issue_ticket(company, session, node, participant)
 
 
 def require_open(address: Address) -> None:
@@ -222,11 +222,11 @@ def rejoin_room(company: Tenant, code: str, token: str) -> JoinTicket:
         raise Gone("The meeting has ended")
     if participant.removed_at is not None:
         raise Forbidden("A moderator removed you from this meeting")
-    return _ticket(company, session, place_session(company, session), participant,
+    return issue_ticket(company, session, place_session(company, session), participant,
                    resuming=participant.joined_at is not None)
 
 
-def _ticket(company: Tenant, session: MeetingSession, node: MediaNode,
+def issue_ticket(company: Tenant, session: MeetingSession, node: MediaNode,
             participant: Participant, resuming: bool = False) -> JoinTicket:
     role = Role(participant.role)
     config = settings()
@@ -306,7 +306,7 @@ def record_events(events: NodeEvents) -> None:
                                        joined=event.kind is EventKind.JOINED)
 
 
-def _get_or_create(find: Callable[[], T | None], make: Callable[[], T]) -> T:
+def get_or_create(find: Callable[[], T | None], make: Callable[[], T]) -> T:
     found = find()
     if found is not None:
         return found

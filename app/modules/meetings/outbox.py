@@ -17,6 +17,9 @@ from app.modules.tenants.models import Company
 ENDED_BY_MODERATOR = "moderator"
 ENDED_ROOM_CLOSED = "closed"  # a scheduled room's window is over, or it was cancelled
 ENDED_HOST_DELETED = "host_deleted"
+ENDED_BY_API = "api"  # an integrator ended it (BBB end, Eyeson DELETE /rooms)
+ENDED_DURATION = "duration"  # the room's duration ran out
+ENDED_NO_MODERATOR = "no_moderator"  # its last moderator left (end_when_no_moderator)
 
 
 def session_started(session: MeetingSession) -> None:
@@ -52,7 +55,8 @@ def participant_changed(session_id: str, participant_id: str, joined: bool) -> N
     if participant.joined_at is None or (not joined and participant.left_at is None):
         return  # the node's report matched no row of this node (record_events)
     data: dict[str, Any] = {
-        "session_id": session.public_id, "participant_id": participant.public_id,
+        "session_id": session.public_id, "room_id": session.room_id,
+        "participant_id": participant.public_id,
         "display_name": participant.display_name, "role": participant.role,
         "joined_at": iso(participant.joined_at)}
     if not joined:

@@ -50,6 +50,11 @@ class Company(IdMixin, CreatedMixin, Model):
     inherit_reseller_defaults: Mapped[bool] = mapped_column(default=True)
     is_admin_company: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The secret integrators sign API calls with (BBB's checksum), shown again
+    # on request, so encrypted, not hashed; None until first asked for.
+    shared_secret: Mapped[str | None] = mapped_column(EncryptedString())
+    # The checksum digests the company accepts (sha1, sha256, ...); empty: all.
+    checksum_algorithms: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     reseller: Mapped[Reseller] = relationship(back_populates="companies", lazy="joined")
 

@@ -54,8 +54,10 @@ def _client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False)
 
 
-def post(url: str, secret: str, event_id: str, body: bytes, allow_private: bool) -> Outcome:
-    """POST ``body`` to ``url`` once; never raises for the receiver's faults."""
+def send(method: str, url: str, body: bytes | None, headers: dict[str, str],
+         allow_private: bool) -> Outcome:
+    """Make one request of a delivery (formats.Outgoing); never raises for
+    the receiver's faults."""
     started = time.monotonic()
 
     def elapsed() -> int:
@@ -65,14 +67,8 @@ def post(url: str, secret: str, event_id: str, body: bytes, allow_private: bool)
         check_url(url, allow_private)  # again: the name may resolve elsewhere by now
     except ValidationFailed as exc:
         return Outcome(None, elapsed(), f"refused: {exc.message}"[:500], None)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "Confera-Signature": signature(secret, int(time.time()), body),
-        "Idempotency-Key": event_id,
-    }
     try:
-        answer = _client().post(url, content=body, headers=headers)
+        answer = _client().request(method, url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         return Outcome(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500], None)
     text = answer.content[:RESPONSE_KEPT].decode("utf-8", "replace")

@@ -25,11 +25,11 @@ from app.extensions import db, settings
 from app.jobs import enqueue
 from app.modules.access import HostRole
 from app.modules.events.models import Event
-from app.modules.events.schemas import iso
 from app.modules.hosts.models import Host
 from app.modules.mail.operations import queue_mail
 from app.modules.tenants.models import Tenant
 from app.modules.webhooks import delivery as http
+from app.modules.webhooks import formats
 from app.modules.webhooks.models import Delivery, DeliveryAttempt, DeliveryState, Subscription
 from app.modules.webhooks.operations import DRAIN, queue_delivery
 
@@ -60,7 +60,8 @@ def fan_out(event_id: int) -> int:
     served = set(db.session.execute(sa.select(Delivery.subscription_id).where(
         Delivery.event_id == event.id)).scalars())
     wanted = [s for s in subscriptions if s.id not in served and
-              (not s.event_types or event.type in s.event_types)]
+              (not s.event_types or event.type in s.event_types) and
+              (s.room_id is None or event.data.get("room_id") == s.room_id)]
     for subscription in wanted:
         queue_delivery(subscription, event)
     return len(wanted)
@@ -148,10 +149,15 @@ def _send_due(subscription_id: int) -> None:
         head.state = DeliveryState.DELIVERING  # if the worker dies now, sent again: same key
         head.attempts += 1
         subscription.draining_until = now + timedelta(seconds=settings().job_lease_seconds)
-        url, secret, delivery_id = subscription.url, subscription.secret, head.id
-        body = http.body_of(event.public_id, event.type, iso(event.created_at), event.data)
+        delivery_id = head.id
+        outgoing = formats.render(event, subscription)
+        if outgoing is None:  # its format sends nothing for this event
+            head.state = DeliveryState.DELIVERED
+            db.session.commit()
+            continue
         db.session.commit()
-        outcome = http.post(url, secret, event.public_id, body,
+        assert outgoing.url is not None
+        outcome = http.send(outgoing.method, outgoing.url, outgoing.body, outgoing.headers,
                             settings().webhook_allow_private)
         _record(delivery_id, outcome)
         if not purged:

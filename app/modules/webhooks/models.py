@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import CreatedMixin, IdMixin, Model, UtcDateTime, value_enum
 from app.core.security import EncryptedString
+
+CONFERA_FORMAT = "confera"
 
 
 class DeliveryState(enum.StrEnum):
@@ -33,6 +36,17 @@ class Subscription(IdMixin, CreatedMixin, Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("hosts.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # How its deliveries are written (formats.py): "confera", or a dialect's
+    # format that the dialect registered. Only "confera" ones are Confera's
+    # webhooks (webhook/list); the others are a dialect's hooks and callbacks.
+    format: Mapped[str] = mapped_column(sa.String(30), default=CONFERA_FORMAT)
+    # Only the events of this room (a BBB hook or callback for one meetingID).
+    room_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    # Sent as ``Authorization: Bearer`` (Elos's hook authToken), when set.
+    bearer_token: Mapped[str | None] = mapped_column(EncryptedString())
+    # What its format needs besides (BBB getRaw, ...).
+    options: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disabled_reason: Mapped[str | None] = mapped_column(sa.String(500))
     consecutive_failures: Mapped[int] = mapped_column(default=0)

@@ -20,8 +20,10 @@ from app.extensions import db, settings
 from app.jobs import enqueue
 from app.modules.access import Actor, HostRole, administers_company
 from app.modules.events.models import Event
+from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import load_company
-from app.modules.webhooks.models import Delivery, DeliveryState, Subscription
+from app.modules.webhooks import formats
+from app.modules.webhooks.models import CONFERA_FORMAT, Delivery, DeliveryState, Subscription
 from app.modules.webhooks.url_guard import check_url
 
 DRAIN = "webhooks.drain"  # payload {"subscription_id": int}: send its due deliveries in order
@@ -88,6 +90,7 @@ def list_subscriptions(actor: Actor, company_id: int | None, page: int,
     admin's company's, a reseller admin's every one of its reseller."""
     actor.require(HostRole.COMPANY_ADMIN)
     select = sa.select(Subscription).where(Subscription.reseller_id == actor.reseller_id,
+                                           Subscription.format == CONFERA_FORMAT,
                                            Subscription.deleted_at.is_(None))
     if company_id is not None:
         load_company(actor, company_id)
@@ -99,13 +102,55 @@ def list_subscriptions(actor: Actor, company_id: int | None, page: int,
 
 def delete_subscription(actor: Actor, subscription_id: str) -> None:
     """No more deliveries; those not yet made are dropped (dead)."""
-    subscription = load_subscription(actor, subscription_id)
+    _delete(load_subscription(actor, subscription_id))
+
+
+def _delete(subscription: Subscription) -> None:
     subscription.deleted_at = utcnow()
     db.session.execute(sa.update(Delivery).where(
         Delivery.subscription_id == subscription.id,
         Delivery.state.in_((DeliveryState.PENDING, DeliveryState.DELIVERING)),
     ).values(state=DeliveryState.DEAD))
     db.session.flush()
+
+
+def create_dialect_subscription(company: Tenant, format: str, url: str,
+                                event_types: list[str], *, room_id: int | None = None,
+                                secret: str | None = None, bearer_token: str | None = None,
+                                options: dict[str, Any] | None = None) -> Subscription:
+    """A subscription in a dialect's ``format`` (formats.py), made by an
+    integrator the dialect authenticated as ``company``: a BBB hook, an Eyeson
+    webhook, a room's callback (``room_id``: only that room's events).
+    ``secret`` signs its deliveries where the format signs (random if None)."""
+    if not formats.known(format):
+        raise ValueError(f"unknown webhook format {format!r}")
+    check_url(url, settings().webhook_allow_private)
+    subscription = Subscription(
+        public_id="wh_" + secrets.token_urlsafe(16), reseller_id=company.reseller_id,
+        company_id=company.id, url=url, event_types=sorted(set(event_types)),
+        secret=secret or "whsec_" + secrets.token_urlsafe(32), format=format,
+        room_id=room_id, bearer_token=bearer_token, options=options or {},
+        consecutive_failures=0)
+    db.session.add(subscription)
+    db.session.flush()
+    return subscription
+
+
+def dialect_subscriptions(company: Tenant, format: str,
+                          room_id: int | None = None) -> list[Subscription]:
+    """The company's live subscriptions in ``format`` (only ``room_id``'s, if given)."""
+    select = sa.select(Subscription).where(
+        Subscription.company_id == company.id, Subscription.format == format,
+        Subscription.deleted_at.is_(None)).order_by(Subscription.id)
+    if room_id is not None:
+        select = select.where(Subscription.room_id == room_id)
+    return list(db.session.execute(select).scalars())
+
+
+def delete_dialect_subscription(company: Tenant, subscription: Subscription) -> None:
+    """No more deliveries for a subscription of ``company`` that a dialect made."""
+    assert subscription.company_id == company.id and subscription.format != CONFERA_FORMAT
+    _delete(subscription)
 
 
 def list_deliveries(actor: Actor, subscription_id: str, page: int,
@@ -156,7 +201,7 @@ def load_subscription(actor: Actor, subscription_id: str) -> Subscription:
     (another company's for a company admin, another reseller's)."""
     actor.require(HostRole.COMPANY_ADMIN)
     subscription = db.session.execute(sa.select(Subscription).where(
-        Subscription.public_id == subscription_id,
+        Subscription.public_id == subscription_id, Subscription.format == CONFERA_FORMAT,
         Subscription.deleted_at.is_(None))).scalar()
     if subscription is None or subscription.reseller_id != actor.reseller_id:
         raise NotFound(NOT_FOUND)
