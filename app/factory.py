@@ -72,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api.bbb import bp as bbb_bp
     from app.api.enterprise import bp as enterprise_bp
     from app.api.meeting import bp as meeting_bp
     from app.api.nodes import bp as nodes_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web import render_error_page
     from app.web.tenant import brand_context
 
+    app.register_blueprint(bbb_bp)
     app.register_blueprint(enterprise_bp)
     app.register_blueprint(meeting_bp)
     app.register_blueprint(nodes_bp)

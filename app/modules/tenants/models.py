@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import CreatedMixin, IdMixin, Model
 from app.core.security import EncryptedString
 
+# The digests a BBB checksum may be made with (Company.checksum_algorithms).
+CHECKSUM_ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
+
 
 class Reseller(IdMixin, CreatedMixin, Model):
     __tablename__ = "resellers"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +21,7 @@ from app.modules.tenants.models import Company, Reseller, ResellerRecord, Tenant
 # the reseller offers it, is not).
 COMPANY_ADMIN_FIELDS = frozenset({"name", "embed_origins", "branding", "meeting_defaults",
                                   "openid_issuer", "openid_client_id", "openid_client_secret",
-                                  "openid_provision_hosts"})
+                                  "openid_provision_hosts", "checksum_algorithms"})
 
 
 def branding_for(tenant: Tenant) -> dict[str, Any]:
@@ -204,3 +206,46 @@ def _check_names_free(company: Company) -> None:
             "A custom domain cannot be under a reseller's domain",
             {"custom_domain": [f"Use a subdomain instead of a name under {under}."]},
         )
+
+
+@dataclass(frozen=True)
+class SharedSecret:
+    """What signs a company's API calls (BBB's checksum)."""
+
+    value: str
+    algorithms: tuple[str, ...]  # the checksum digests accepted; empty: every one
+
+
+def shared_secret_of(company: Tenant) -> SharedSecret:
+    """The company's shared secret, made at its first use, and the checksum
+    digests it accepts."""
+    row = db.session.execute(sa.select(Company.shared_secret, Company.checksum_algorithms)
+                             .where(Company.id == company.id)).one()
+    return SharedSecret(row.shared_secret or _first_shared_secret(company.id),
+                        tuple(row.checksum_algorithms or ()))
+
+
+def rotate_shared_secret(actor: Actor, company_id: int) -> str:
+    """A new shared secret for the company (the old one stops signing at
+    once); who may update the company may rotate it."""
+    actor.require(HostRole.COMPANY_ADMIN)
+    company = load_company(actor, company_id)
+    company.shared_secret = secret = _new_shared_secret()
+    db.session.flush()
+    return secret
+
+
+def _first_shared_secret(company_id: int) -> str:
+    # Two first uses at once keep one secret: only the first UPDATE finds it
+    # NULL; the other, waiting on the row, then reads the winner's.
+    db.session.execute(sa.update(Company).where(
+        Company.id == company_id, Company.shared_secret.is_(None)
+    ).values(shared_secret=_new_shared_secret()).execution_options(synchronize_session=False))
+    secret = db.session.execute(sa.select(Company.shared_secret)
+                                .where(Company.id == company_id)).scalar_one()
+    assert secret is not None
+    return secret
+
+
+def _new_shared_secret() -> str:
+    return secrets.token_hex(20)  # 40 characters, like BBB's own
