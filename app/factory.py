@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.meeting import bp as meeting_bp
     from app.api.nodes import bp as nodes_bp
     from app.api.oauth import bp as oauth_bp
+    from app.api.rooms import bp as rooms_bp
     from app.web import bp as web_bp
     from app.web import render_error_page
     from app.web.tenant import brand_context
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meeting_bp)
     app.register_blueprint(nodes_bp)
     app.register_blueprint(oauth_bp)
+    app.register_blueprint(rooms_bp)
     for name, prefix in (("enterprise_api", "/enterprise_api"), ("meeting_api", "/api/v1")):
         app.register_blueprint(get_swaggerui_blueprint(
             f"{prefix}/docs", f"{prefix}/openapi.json",

@@ -8,6 +8,7 @@ from app.core import rate_limit_storage as _rate_limits  # noqa: F401  (tables f
 from app.core.db import Model
 from app.extensions import db
 from app.jobs import models as _jobs  # noqa: F401
+from app.modules.api_keys import models as _api_keys  # noqa: F401
 from app.modules.conferences import models as _conferences  # noqa: F401
 from app.modules.events import models as _events  # noqa: F401
 from app.modules.hosts import models as _hosts  # noqa: F401
