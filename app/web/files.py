@@ -15,6 +15,7 @@ from flask import Response, send_file
 
 from app.errors import Forbidden, Gone, NotFound
 from app.extensions import settings
+from app.modules.recordings.operations import playable
 from app.storage import (
     FILES_PATH,
     LinkCheck,
@@ -35,6 +36,7 @@ CONTENT_TYPES = {
     "m4a": "audio/mp4",
     "m4s": "video/iso.segment",
     "jpg": "image/jpeg",
+    "vtt": "text/vtt",
 }
 # A playlist changes every segment; a segment or a finished file never does.
 NO_CACHE = frozenset({"m3u8"})
@@ -53,7 +55,7 @@ def storage_file(expires: str, signature: str, key: str) -> Response:
         raise Gone("This link has expired")
     try:
         # Another company's file does not exist on this host name.
-        if company_of(key) != str(tenant.id):
+        if company_of(key) != str(tenant.id) or not playable(key):
             raise NotFound("There is nothing at this address")
         path = storage.path_of(key)
     except StorageError:

@@ -51,6 +51,9 @@ class Recording(IdMixin, CreatedMixin, Model):
     media_key: Mapped[str | None] = mapped_column(sa.String(300))  # <prefix>/recording.mp4
     failure_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The room's metadata when recording began (an integrator's key/value
+    # pairs, BBB meta_*), then as the integrator updates it.
+    meta: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
 
     session: Mapped[MeetingSession] = relationship()
     room: Mapped[Room] = relationship()
@@ -58,3 +61,21 @@ class Recording(IdMixin, CreatedMixin, Model):
     @property
     def ready(self) -> bool:
         return self.state in READY_STATES
+
+
+class TextTrack(IdMixin, CreatedMixin, Model):
+    """A caption or subtitle file of a recording, kept as WebVTT in storage
+    (``<company>/tracks/<recording public id>/<kind>_<lang>.vtt``); one per
+    kind and language: a new upload replaces it."""
+
+    __tablename__ = "recording_text_tracks"
+    __table_args__ = (sa.UniqueConstraint("recording_id", "kind", "lang",
+                                          name="uq_recording_text_tracks_kind_lang"),)
+
+    recording_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # subtitles | captions
+    lang: Mapped[str] = mapped_column(sa.String(35))  # a BCP 47 language tag
+    label: Mapped[str] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.String(20))  # upload (live, automatic: none yet)
+    storage_key: Mapped[str] = mapped_column(sa.String(300))

@@ -71,7 +71,7 @@ def begin_recording(company: Tenant, session: MeetingSession, audio_only: bool) 
     recording = Recording(
         public_id=public_id, company_id=company.id, session_id=session.id, room_id=room.id,
         host_id=room.host_id or room.organizer_id, audio_only=audio_only,
-        storage_prefix=f"{company.id}/recordings/{public_id}")
+        storage_prefix=f"{company.id}/recordings/{public_id}", meta=dict(room.meta or {}))
     db.session.add(recording)
     db.session.flush()
     _emit(recording, EventType.RECORDING_STARTED, session.public_id)
@@ -212,10 +212,18 @@ def delete_recording(actor: Actor, public_id: str) -> None:
     Not while the egress writes it or the worker assembles it (409): either
     would write again what was just deleted."""
     recording, _ = load_recording(actor, public_id)
+    remove_recording(recording)
+
+
+def remove_recording(recording: Recording) -> None:
+    """``delete_recording`` once the caller has found the recording in its
+    scope (an actor's, or an integrator's company: integration.py)."""
     if recording.state in (RecordingState.RECORDING, RecordingState.PROCESSING):
         raise Conflict(f"This recording is still {recording.state.value}; stop it or wait "
                        "until it is ready")
-    storage_for(settings()).delete_prefix(recording.storage_prefix + "/")
+    storage = storage_for(settings())
+    storage.delete_prefix(recording.storage_prefix + "/")
+    storage.delete_prefix(tracks_prefix(recording))
     recording.state = RecordingState.DELETED
     recording.deleted_at = utcnow()
     recording.media_key = None
@@ -272,12 +280,36 @@ def record_of(recording: Recording) -> RecordingRecord:
 
 
 def with_link(record: RecordingRecord, recording: Recording, company: Tenant) -> RecordingRecord:
-    """``record`` with an expiring download link, when there is a file."""
-    if recording.state not in READY_STATES or not recording.media_key:
+    """``record`` with an expiring download link, when there is a file and
+    it is published (an unpublished recording plays for nobody)."""
+    if recording.state is not RecordingState.PUBLISHED or not recording.media_key:
         return record
+    url, expires_at = storage_link(company, recording.media_key)
+    return replace(record, download_url=url, expires_at=expires_at)
+
+
+def storage_link(company: Tenant, key: str) -> tuple[str, datetime]:
+    """An expiring link to a stored object of ``company``, and when it expires."""
     seconds = settings().storage_link_seconds
-    url = storage_for(settings()).url(recording.media_key, seconds)
+    url = storage_for(settings()).url(key, seconds)
     if url.startswith(FILES_PATH + "/"):  # the local folder: the web serves it, on this name
         url = company_url(company, url)
-    return replace(record, download_url=url,
-                   expires_at=utcnow().replace(microsecond=0) + timedelta(seconds=seconds))
+    return url, utcnow().replace(microsecond=0) + timedelta(seconds=seconds)
+
+
+def tracks_prefix(recording: Recording) -> str:
+    """Where a recording's text tracks are kept: <company>/tracks/<public id>/."""
+    return f"{recording.company_id}/tracks/{recording.public_id}/"
+
+
+def playable(key: str) -> bool:
+    """Whether the web may serve the stored object ``key``: a recording's
+    file only while the recording is published (unpublishing or deleting it
+    stops links already handed out); every other kind of object, yes."""
+    parts = key.split("/")
+    if len(parts) < 3 or parts[1] != "recordings":
+        return True
+    state = db.session.execute(sa.select(Recording.state).where(
+        Recording.public_id == parts[2],
+        Recording.storage_prefix == "/".join(parts[:3]))).scalar()
+    return state is RecordingState.PUBLISHED

@@ -37,9 +37,9 @@ def test_a_recording_belongs_to_the_rooms_host_under_its_companys_prefix(app, ct
 def test_a_ready_recording_is_unpublished_and_published_again(app, ctx, host):
     public_id = add_recording(app, host)
     hidden = operations.set_published(_actor(host), public_id, False)
-    assert hidden.state is RecordingState.UNPUBLISHED and hidden.download_url
+    assert hidden.state is RecordingState.UNPUBLISHED and hidden.download_url is None
     shown = operations.set_published(_actor(host), public_id, True)
-    assert shown.state is RecordingState.PUBLISHED
+    assert shown.state is RecordingState.PUBLISHED and shown.download_url
 
 
 @pytest.mark.parametrize("state", [RecordingState.RECORDING, RecordingState.PROCESSING,
