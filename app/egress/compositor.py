@@ -13,7 +13,8 @@ from numpy.typing import NDArray
 
 from app.egress import labels
 from app.egress.layouts import Box, boxes, fit
-from app.protocol.egress_api import Layout
+from app.egress.overlays import Overlay, blend
+from app.protocol.egress_api import Layout, LayoutSpec
 
 BLACK_Y, NEUTRAL_UV = 16, 128
 LABEL_FRACTION = 12  # a label is 1/12 of its tile's height (at least 16 px)
@@ -40,24 +41,34 @@ class Compositor:
         self._u = self._buffer[height:height + quarter].reshape(height // 2, width // 2)
         self._v = self._buffer[height + quarter:].reshape(height // 2, width // 2)
 
-    def compose(self, tiles: list[Tile], layout: Layout,
-                focus: str = "") -> tuple[av.VideoFrame, int]:
-        """The picture, and how many of its tiles show video."""
+    def compose(self, tiles: list[Tile], layout: Layout, focus: str = "",
+                arrangement: LayoutSpec | None = None,
+                overlays: dict[int, Overlay] | None = None) -> tuple[av.VideoFrame, int]:
+        """The picture, and how many of its tiles show video. ``overlays``
+        by z-index: below 0 under the tiles, above 0 over them."""
         self._y.fill(BLACK_Y)
         self._u.fill(NEUTRAL_UV)
         self._v.fill(NEUTRAL_UV)
-        ordered = arrange(tiles, layout, focus)
+        layers = sorted((overlays or {}).items())
+        for _, overlay in (item for item in layers if item[0] < 0):
+            blend(overlay, self._y, self._u, self._v)
+        arrangement = arrangement or LayoutSpec()
+        placed = place(tiles, layout, focus, arrangement)
         shown = 0
-        for tile, box in zip(ordered, boxes(layout, len(ordered), self.width, self.height),
+        for tile, box in zip(placed, boxes(layout, len(placed), self.width, self.height),
                              strict=True):
+            if tile is None:
+                continue  # a spot kept free: the background shows
             if tile.frame is not None:
                 self._paint_frame(tile.frame, box)
                 shown += 1
             else:
                 self._paint_luma(labels.initials(tile.name, box.width, box.height), box.x,
                                  box.y)
-            if not tile.screen:
+            if not tile.screen and arrangement.show_names:
                 self._paint_label(tile.name, box)
+        for _, overlay in (item for item in layers if item[0] > 0):
+            blend(overlay, self._y, self._u, self._v)
         return av.VideoFrame.from_ndarray(self._buffer, format="yuv420p"), shown
 
     def _paint_frame(self, frame: av.VideoFrame, box: Box) -> None:
@@ -84,6 +95,27 @@ class Compositor:
         self._y[y:y + h, x:x + w] = np.asarray(image)
         self._u[y // 2:(y + h) // 2, x // 2:(x + w) // 2] = NEUTRAL_UV
         self._v[y // 2:(y + h) // 2, x // 2:(x + w) // 2] = NEUTRAL_UV
+
+
+def place(tiles: list[Tile], layout: Layout, focus: str,
+          arrangement: LayoutSpec) -> list[Tile | None]:
+    """The tiles by position. Without users or slots, the layout's own order
+    (``arrange``). Otherwise each listed id's tile in its spot (an absent
+    one's spot free), padded or cut to ``slots``; with ``fill`` the others
+    take the free spots and, without slots, the spots after the listed."""
+    if not arrangement.users and not arrangement.slots:
+        return list(arrange(tiles, layout, focus))
+    cameras = {t.participant_id: t for t in tiles if not t.screen}
+    placed: list[Tile | None] = [cameras.get(uid) if uid else None for uid in arrangement.users]
+    if arrangement.slots:
+        placed = (placed + [None] * arrangement.slots)[:arrangement.slots]
+    if arrangement.fill:
+        taken = {id(t) for t in placed if t is not None}
+        rest = [t for t in tiles if id(t) not in taken]
+        placed = [spot if spot is not None or not rest else rest.pop(0) for spot in placed]
+        if not arrangement.slots:
+            placed += rest
+    return placed
 
 
 def arrange(tiles: list[Tile], layout: Layout, focus: str) -> list[Tile]:

@@ -10,16 +10,22 @@ import time
 
 from app.egress.config import EgressSettings
 from app.egress.outputs.uploader import Store
+from app.egress.overlays import LayerFailed
+from app.egress.playback import PlaybackFailed
 from app.egress.room import Room
 from app.egress.subscriber import JoinFailed
 from app.protocol.egress_api import (
+    ClearLayer,
     EgressCommand,
     EgressLoad,
     OutputEvent,
     OutputState,
+    SetLayer,
     SetLayout,
     StartOutputs,
+    StartPlayback,
     StopOutput,
+    StopPlayback,
 )
 
 log = logging.getLogger(__name__)
@@ -69,7 +75,23 @@ class Egress:
             if not room.stop_output(command.output_id):
                 raise Refused(404, "no such output running in this session")
         elif isinstance(command, SetLayout):
-            room.set_layout(command.layout, command.focus_participant_id)
+            room.set_layout(command.layout, command.focus_participant_id, command.arrangement)
+        else:
+            await self._compose(room, command)
+
+    async def _compose(self, room: Room, command: EgressCommand) -> None:
+        """A layer or playback command; 422 when its file cannot be used."""
+        try:
+            if isinstance(command, SetLayer):
+                await room.set_layer(command.layer)
+            elif isinstance(command, ClearLayer):
+                room.clear_layer(command.z_index)
+            elif isinstance(command, StartPlayback):
+                await room.start_playback(command.playback)
+            elif isinstance(command, StopPlayback):
+                await room.stop_playback(command.play_id)
+        except (LayerFailed, PlaybackFailed) as exc:
+            raise Refused(422, str(exc)) from exc
 
     async def _start_outputs(self, command: StartOutputs) -> None:
         if not command.outputs:

@@ -16,7 +16,8 @@ from app.egress.compositor import Compositor, Tile
 from app.egress.encoder import Encoder
 from app.egress.mixer import SAMPLE_RATE, STEP, Mixer
 from app.egress.outputs import Output
-from app.protocol.egress_api import Layout
+from app.egress.overlays import Overlay
+from app.protocol.egress_api import Layout, LayoutSpec
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ class MediaLoop:
                  failed: Failed):
         self.fps = fps
         self.layout, self.focus = Layout.GRID, ""  # set by the event loop, read here
+        self.arrangement = LayoutSpec()
+        # By z-index; replaced whole (never changed in place) by the event loop.
+        self.overlays: dict[int, Overlay] = {}
         self._tiles, self._mixer, self._failed = tiles, mixer, failed
         self._encoder_args = (width, height, fps, SAMPLE_RATE, preset, bitrate)
         self._compositor = Compositor(width, height)
@@ -131,7 +135,8 @@ class MediaLoop:
 
     def _picture(self, index: int) -> None:
         assert self.encoder is not None
-        picture, videos = self._compositor.compose(self._tiles(), self.layout, self.focus)
+        picture, videos = self._compositor.compose(self._tiles(), self.layout, self.focus,
+                                                   self.arrangement, self.overlays)
         for output in [o for o in self._outputs if o.wants_pictures]:
             try:
                 output.picture(picture, videos)

@@ -7,7 +7,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import av
 
@@ -18,20 +18,26 @@ from app.egress.mixer import Mixer
 from app.egress.outputs import Details, Output
 from app.egress.outputs.kinds import UnsupportedOutput, build_output
 from app.egress.outputs.uploader import Store
+from app.egress.overlays import LayerFailed, overlay_of, render_layer
+from app.egress.playback import Playback, PlaybackFailed
 from app.egress.subscriber import Subscriber
 from app.protocol import signalling as sig
 from app.protocol.egress_api import (
+    LayerSpec,
     Layout,
+    LayoutSpec,
     OutputEvent,
     OutputKind,
     OutputSpec,
     OutputState,
+    PlaybackSpec,
     StartOutputs,
 )
 from app.sfu.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
+PLAYBACK_SOUND = "playback:"  # the mixer's key of a playback's sound, before its id
 SETTLE_SECONDS = 15.0  # how long stopping waits for outputs' last uploads
 FINAL = (OutputState.STOPPED, OutputState.FAILED)
 
@@ -57,7 +63,9 @@ class Room:
         self.media = MediaLoop(self.session_id, command.width, command.height, settings.fps,
                                settings.x264_preset, settings.video_bitrate, self.tiles,
                                self.mixer, self._output_failed)
-        self.media.layout = command.layout
+        self.media.layout, self.media.arrangement = command.layout, command.arrangement
+        self.playbacks: dict[str, Playback] = {}
+        self._opening = (command.layers, command.playbacks)
         self.subscriber = Subscriber(command.node_url, command.join_token,
                                      settings.ice_servers, self)
 
@@ -65,12 +73,26 @@ class Room:
         """In the session with the media thread running, or ``JoinFailed``."""
         await self.subscriber.start()
         self.media.start()
+        layers, playbacks = self._opening
+        for layer in layers:
+            await self._try(self.set_layer(layer), f"layer {layer.z_index}")
+        for playback in playbacks:
+            await self._try(self.start_playback(playback), f"playback {playback.play_id}")
+
+    async def _try(self, step: Awaitable[None], what: str) -> None:
+        """What the room opens with: one that fails is logged, not fatal."""
+        try:
+            await step
+        except (LayerFailed, PlaybackFailed) as exc:
+            log.warning("room %s: %s: %s", self.session_id, what, exc)
 
     async def stop(self) -> None:
         """Every output finished (STOPPED as far as it got), the session left."""
         if self.closed:
             return
         self.closed = True
+        for play_id in list(self.playbacks):
+            await self.stop_playback(play_id)
         await self.subscriber.stop()
         await asyncio.to_thread(self.media.stop)
         if self.active:
@@ -104,10 +126,42 @@ class Room:
         self.media.call(lambda: self.media.remove(output_id))
         return True
 
-    def set_layout(self, layout: Layout, focus: str) -> None:
+    def set_layout(self, layout: Layout, focus: str, arrangement: LayoutSpec) -> None:
         self._focus = focus
-        self.media.layout = layout
+        self.media.layout, self.media.arrangement = layout, arrangement
         self.media.focus = focus or self._speaker
+
+    # --- layers and playbacks (event loop) --------------------------------------------
+
+    async def set_layer(self, layer: LayerSpec) -> None:
+        """Fetch and draw the layer, then show it (``LayerFailed``)."""
+        image = await render_layer(layer, *self.size)
+        overlay = await asyncio.to_thread(overlay_of, image)
+        overlays = {z: o for z, o in self.media.overlays.items() if z != layer.z_index}
+        if overlay is not None:
+            overlays[layer.z_index] = overlay
+        self.media.overlays = overlays
+
+    def clear_layer(self, z_index: int) -> None:
+        self.media.overlays = {z: o for z, o in self.media.overlays.items() if z != z_index}
+
+    async def start_playback(self, spec: PlaybackSpec) -> None:
+        """Play ``spec`` (after stopping one of the same id), or ``PlaybackFailed``."""
+        await self.stop_playback(spec.play_id)
+        key = PLAYBACK_SOUND + spec.play_id
+        playback = Playback(spec, functools.partial(self.mixer.add, key), self._playback_ended)
+        await playback.start()
+        self.playbacks[spec.play_id] = playback
+
+    async def stop_playback(self, play_id: str) -> None:
+        playback = self.playbacks.pop(play_id, None)
+        if playback is not None:
+            self.mixer.remove(PLAYBACK_SOUND + play_id)
+            await playback.stop()
+
+    def _playback_ended(self, playback: Playback) -> None:
+        if self.playbacks.get(playback.spec.play_id) is playback:
+            self._tasks.spawn(self.stop_playback(playback.spec.play_id), "playback ended")
 
     def _reporter(self, spec: OutputSpec) -> Callable[[OutputState, str, Details], None]:
         def report(state: OutputState, reason: str, details: Details) -> None:
@@ -148,10 +202,15 @@ class Room:
         publishing = set(self.publishing)
         names = [(pid, name) for pid, name in list(self.names.items()) if pid in publishing]
         frames = dict(self.frames)
-        tiles = [Tile(pid, name, frame=frames.get((pid, sig.Source.CAMERA)))
-                 for pid, name in names]
+        playbacks = list(self.playbacks.values())
+        replaced = {p.spec.replacement_id: p.frame for p in playbacks
+                    if p.spec.replacement_id in publishing and p.frame is not None}
+        tiles = [Tile(pid, name, frame=replaced.get(pid) or
+                      frames.get((pid, sig.Source.CAMERA))) for pid, name in names]
         tiles += [Tile(pid, name, screen=True, frame=frames[(pid, sig.Source.SCREEN)])
                   for pid, name in names if (pid, sig.Source.SCREEN) in frames]
+        tiles += [Tile(p.spec.play_id, p.spec.name, frame=p.frame) for p in playbacks
+                  if p.spec.replacement_id not in publishing and p.frame is not None]
         return tiles
 
     # --- MediaSink: what the subscriber says (event loop) ---------------------------

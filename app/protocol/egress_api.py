@@ -117,6 +117,45 @@ class OutputSpec:
 
 
 @dataclass
+class LayerSpec:
+    """A picture over (``z_index`` 1) or under (-1) the composed tiles: an
+    image the egress fetches from ``image_url`` (scaled to the picture), or a
+    text insert (``title``, ``content``) it draws itself."""
+
+    z_index: int  # 1: foreground, -1: background
+    image_url: str = ""
+    title: str = ""
+    content: str = ""
+
+
+@dataclass
+class PlaybackSpec:
+    """A video file the egress fetches and plays into the composed picture:
+    in place of ``replacement_id``'s camera (a participant id), else in a
+    tile of its own named ``name``; its sound mixed in when ``audio``."""
+
+    play_id: str
+    url: str
+    replacement_id: str = ""
+    name: str = ""
+    audio: bool = False
+    loop_count: int = 0  # further times it plays after the first; -1: until stopped
+
+
+@dataclass
+class LayoutSpec:
+    """Which tile goes where. ``users``: participant ids in position order,
+    "" for a spot kept free; ``fill``: other participants take the free and
+    the further spots (auto), else only the listed ones show (custom);
+    ``slots``: the number of positions (0: as many as there are tiles)."""
+
+    users: list[str] = field(default_factory=list)
+    fill: bool = True
+    slots: int = 0
+    show_names: bool = True
+
+
+@dataclass
 class EgressCommand(Message):
     session_id: str
 
@@ -134,6 +173,11 @@ class StartOutputs(EgressCommand):
     layout: Layout = Layout.GRID
     width: int = 1280
     height: int = 720
+    # What the session's composition holds already (a room that opens later
+    # than the layers and playbacks were asked for starts with them).
+    arrangement: LayoutSpec = field(default_factory=LayoutSpec)
+    layers: list[LayerSpec] = field(default_factory=list)
+    playbacks: list[PlaybackSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -149,6 +193,37 @@ class SetLayout(EgressCommand):
     # The participant shown large (SPEAKER, PRESENTATION); empty: the egress
     # follows the active speaker or the screen share itself.
     focus_participant_id: str = ""
+    arrangement: LayoutSpec = field(default_factory=LayoutSpec)
+
+
+@dataclass
+class SetLayer(EgressCommand):
+    """Show ``layer`` (replacing the one at its z-index)."""
+
+    type = "set_layer"
+    layer: LayerSpec
+
+
+@dataclass
+class ClearLayer(EgressCommand):
+    type = "clear_layer"
+    z_index: int
+
+
+@dataclass
+class StartPlayback(EgressCommand):
+    """Play a file (replacing a playback of the same ``play_id``)."""
+
+    type = "start_playback"
+    playback: PlaybackSpec
+
+
+@dataclass
+class StopPlayback(EgressCommand):
+    """Stop a playback; one that ended already (or never was) is no error."""
+
+    type = "stop_playback"
+    play_id: str
 
 
 @dataclass
@@ -159,4 +234,5 @@ class EgressResult(Message):
 
 
 TO_WEB = Catalogue(EgressHeartbeat, EgressEvents)
-TO_EGRESS = Catalogue(StartOutputs, StopOutput, SetLayout)
+TO_EGRESS = Catalogue(StartOutputs, StopOutput, SetLayout, SetLayer, ClearLayer, StartPlayback,
+                      StopPlayback)
