@@ -206,6 +206,20 @@ class SetOutputs(ControlCommand):
 
 
 @dataclass
+class SendMessage(ControlCommand):
+    """A message an API client sends to everyone in the session (the rooms
+    API's POST messages), in the name of ``from_id`` (who need not be
+    connected): ``chat`` shows in the meeting's chat, ``custom`` goes to each
+    page's embedding site as an event."""
+
+    type = "send_message"
+    kind: str  # chat | custom
+    content: str
+    from_id: str
+    from_name: str
+
+
+@dataclass
 class ControlResult(Message):
     type = "control_result"
     ok: bool
@@ -214,4 +228,4 @@ class ControlResult(Message):
 
 TO_WEB = Catalogue(Heartbeat, NodeEvents)
 TO_NODE = Catalogue(Kick, MuteParticipant, EndSession, LockSession, SetMuteMode, AllowSpeak,
-                    SetOutputs)
+                    SetOutputs, SendMessage)

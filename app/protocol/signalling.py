@@ -222,6 +222,18 @@ class ChatMessage(Message):
 
 
 @dataclass
+class CustomMessage(Message):
+    """Data an API client sent to the meeting (``SendMessage`` of kind
+    custom): pages hand it to their embedding site, they do not show it."""
+
+    type = "custom"
+    from_id: str
+    from_name: str
+    content: str
+    at: float  # unix seconds
+
+
+@dataclass
 class Hand(Message):
     type = "hand"
     participant_id: str
@@ -300,7 +312,8 @@ FROM_CLIENT = Catalogue(Join, Answer, Candidate, Publish, Unpublish, SetMuted, S
                         RaiseHand, Ping, Leave)
 FROM_NODE = Catalogue(Joined, Offer, Candidate, ParticipantJoined, ParticipantLeft,
                       TrackPublished, TrackUnpublished, Muted, Talking, ChatMessage, Hand,
-                      MuteModeChanged, MaySpeak, Locked, Outputs, Error, Kicked, Ended, Pong)
+                      MuteModeChanged, MaySpeak, Locked, Outputs, Error, Kicked, Ended, Pong,
+                      CustomMessage)
 
 MAX_CHAT_LENGTH = 4000
 MAX_MESSAGE_BYTES = 256 * 1024  # an SDP with many tracks stays far below this

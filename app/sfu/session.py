@@ -331,6 +331,18 @@ class Session:
         return True
 
     @carry_out.register
+    async def send_message(self, command: node_api.SendMessage) -> bool:
+        """An API client's message to everyone: a chat line, or custom data
+        for the pages' embedding sites. Not counted as anyone's chat."""
+        if command.kind == "chat":
+            self.broadcast(sig.ChatMessage(from_id=command.from_id, from_name=command.from_name,
+                                           text=command.content, at=time.time()))
+        else:
+            self.broadcast(sig.CustomMessage(from_id=command.from_id, from_name=command.from_name,
+                                             content=command.content, at=time.time()))
+        return True
+
+    @carry_out.register
     async def end(self, command: node_api.EndSession) -> bool:
         self.node.mark_ended(self.session_id)
         self.broadcast(sig.Ended(command.reason))

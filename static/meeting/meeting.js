@@ -121,6 +121,7 @@ function connect(newTicket) {
   on('track_unpublished', ({ participant_id: id, source }) => setScreenShown(id, source, false));
   on('talking', setTalking);
   on('chat', showChat);
+  on('custom', passOnCustom);
   on('locked', showLocked);
   on('outputs', showOutputs);
   on('muted', showMuted);
@@ -325,6 +326,13 @@ function showChat(message) {
   const item = element('li');
   item.append(element('b', '', `${message.from_name}: `), document.createTextNode(message.text));
   $('chat').append(item);
+}
+
+// An API client's custom message (the rooms API's POST messages): for the
+// embedding site, in the webhooks' vocabulary; the page shows nothing.
+function passOnCustom(message) {
+  tellEvent('message.sent', { message_type: 'custom', content: message.content,
+    participant_id: message.from_id, display_name: message.from_name });
 }
 
 function element(tag, className = '', text = '') {

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.protocol.signalling import MAX_CHAT_LENGTH
+
 SFU_MODES = ("disabled", "screencast", "ptp")
 AUDIO_INSERTS = ("enabled", "disabled", "audio_only")
 LOCALES = ("en", "de", "fr")
@@ -96,7 +98,7 @@ class PageSchema(Schema):
 
 class MessageSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(MESSAGE_TYPES))
-    content = fields.String(required=True, validate=validate.Length(1, 10_000))
+    content = fields.String(required=True, validate=validate.Length(1, MAX_CHAT_LENGTH))
 
 
 room_create_schema = RoomCreateSchema()

@@ -21,6 +21,7 @@ class EventType(enum.StrEnum):
     MEETING_ENDED = "meeting.ended"
     PARTICIPANT_JOINED = "participant.joined"
     PARTICIPANT_LEFT = "participant.left"
+    MESSAGE_SENT = "message.sent"
     RECORDING_STARTED = "recording.started"
     RECORDING_READY = "recording.ready"
     RECORDING_DELETED = "recording.deleted"

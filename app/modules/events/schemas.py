@@ -64,6 +64,18 @@ class ParticipantLeft(_Participant):
     left_at = _time(required=True)
 
 
+class MessageSent(StrictSchema):
+    """A message an API client sent to a meeting (never a participant's chat)."""
+
+    session_id = _public_id(required=True)
+    room_id = _int_id(required=True)
+    participant_id = _public_id(required=True)  # in whose name it was sent
+    display_name = fields.String(required=True)
+    message_type = fields.String(required=True, validate=validate.OneOf(("chat", "custom")))
+    content = fields.String(required=True)
+    sent_at = _time(required=True)
+
+
 class _Recording(StrictSchema):
     recording_id = _public_id(required=True)
     session_id = _public_id(required=True)
@@ -123,6 +135,7 @@ SCHEMAS: dict[EventType, StrictSchema] = {
     EventType.MEETING_ENDED: MeetingEnded(),
     EventType.PARTICIPANT_JOINED: _Participant(),
     EventType.PARTICIPANT_LEFT: ParticipantLeft(),
+    EventType.MESSAGE_SENT: MessageSent(),
     EventType.RECORDING_STARTED: _Recording(),
     EventType.RECORDING_READY: RecordingReady(),
     EventType.RECORDING_DELETED: RecordingDeleted(),

@@ -132,6 +132,19 @@ def allow_speak(tenant: Tenant, session_id: str, token: Authority, participant_i
                                        allowed=allowed))
 
 
+def send_message(tenant: Tenant, session_id: str, token: Authority, kind: str, content: str,
+                 sender: Participant) -> None:
+    """Send everyone in the session a message in ``sender``'s name: a chat
+    line (``chat``) or data for the pages' embedding sites (``custom``);
+    webhooks get it as message.sent. 404 while nobody is in the meeting."""
+    session, _ = _moderated(tenant, session_id, token)
+    assert sender.session_id == session.id
+    _send(session, node_api.SendMessage(session_id=session_id, kind=kind, content=content,
+                                        from_id=sender.public_id,
+                                        from_name=sender.display_name))
+    outbox.message_sent(session, sender, kind, content, utcnow())
+
+
 def moderated(tenant: Tenant, session_id: str,
               token: Authority) -> tuple[MeetingSession, JoinGrant | None]:
     """``_moderated`` for the domains above meetings (outputs): their commands

@@ -3,6 +3,7 @@ emitted by the operation that causes it, in its transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,6 +65,15 @@ def participant_changed(session_id: str, participant_id: str, joined: bool) -> N
         data["left_at"] = iso(participant.left_at)
     emit(session.company_id, _reseller_of(session.company_id),
          EventType.PARTICIPANT_JOINED if joined else EventType.PARTICIPANT_LEFT, data)
+
+
+def message_sent(session: MeetingSession, sender: Participant, kind: str, content: str,
+                 sent_at: datetime) -> None:
+    """message.sent: an API client's message, delivered to the meeting."""
+    emit(session.company_id, _reseller_of(session.company_id), EventType.MESSAGE_SENT, {
+        "session_id": session.public_id, "room_id": session.room_id,
+        "participant_id": sender.public_id, "display_name": sender.display_name,
+        "message_type": kind, "content": content, "sent_at": iso(sent_at)})
 
 
 def _emit(session: MeetingSession, type: EventType, room: Room | None,

@@ -22,6 +22,7 @@ from app.modules.events.schemas import SCHEMAS
 from app.modules.hosts.models import Host
 from app.modules.hosts.operations import add_host
 from app.modules.media_nodes.models import MediaNode
+from app.modules.meetings import commands
 from app.modules.meetings.models import Participant, Room
 from app.modules.meetings.operations import personal_room, record_events, running_session
 from app.modules.tenants.models import Company, Tenant
@@ -207,6 +208,21 @@ def test_a_moderator_ends_the_meeting(app, meeting, act, settings):
     assert answer.status_code == 200, answer.json
     ended = the(app, EventType.MEETING_ENDED)
     assert (ended["session_id"], ended["reason"]) == (meeting["session_id"], "moderator")
+
+
+@emits(EventType.MESSAGE_SENT)
+def test_an_api_clients_message_to_the_meeting(app, meeting, settings):
+    with accepting_node(settings.media_node_secret) as url, app.app_context():
+        db.session.execute(sa.update(MediaNode).values(control_url=url))
+        tenant = Tenant.of(db.session.get_one(Company, meeting["company"]["id"]))
+        sender = db.session.execute(sa.select(Participant).where(
+            Participant.public_id == meeting["attendee"]["participant_id"])).scalar_one()
+        commands.send_message(tenant, meeting["session_id"], commands.AS_INTEGRATOR, "custom",
+                              '{"slide": 3}', sender)
+        db.session.commit()
+    sent = the(app, EventType.MESSAGE_SENT)
+    assert (sent["session_id"], sent["participant_id"], sent["message_type"], sent["content"]) \
+        == (meeting["session_id"], meeting["attendee"]["participant_id"], "custom", '{"slide": 3}')
 
 
 def test_a_deleted_hosts_meeting_ends(app, api, meeting, make_host, token_for, beat):
