@@ -12,4 +12,4 @@ from app.core.error_rendering import register_error_renderer
 bp = Blueprint("bbb_api", __name__, url_prefix="/bigbluebutton/api")
 register_error_renderer(bp, render_failed)
 
-from app.api.bbb import root  # noqa: E402, F401  (routes)
+from app.api.bbb import config_xml, joining, meetings, root  # noqa: E402, F401  (routes)

@@ -30,3 +30,8 @@ def missing_param(name: str) -> BbbError:
 def not_found() -> BbbError:
     return BbbError("notFound", "We could not find a meeting with that meeting ID - "
                                 "perhaps the meeting is not yet running?")
+
+
+def invalid_password() -> BbbError:
+    return BbbError("invalidPassword", "You either did not supply a password or the password "
+                    "supplied is neither the attendee or moderator password for this conference.")
