@@ -6,6 +6,6 @@ job, so a job exists exactly when its cause was committed.
 """
 
 from app.jobs.queue import enqueue
-from app.jobs.registry import handler_for, job_handler
+from app.jobs.registry import batch_job_handler, handler_for, job_handler
 
-__all__ = ["enqueue", "handler_for", "job_handler"]
+__all__ = ["batch_job_handler", "enqueue", "handler_for", "job_handler"]

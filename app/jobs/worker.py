@@ -26,7 +26,7 @@ from app.config import Settings
 from app.core.db import utcnow
 from app.extensions import SETTINGS_KEY, db
 from app.jobs.models import Job, JobStatus
-from app.jobs.registry import handler_for
+from app.jobs.registry import BatchHandler, batched, handler_for
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,17 @@ class Worker:
         """Take one job due at ``now`` (default: the clock; a test moves it
         ahead to run a job made for later) and run it; False when none was due."""
         with self.app.app_context():
-            job_id = self._claim(now or utcnow())
-            if job_id is None:
+            now = now or utcnow()
+            claimed = self._claim(now)
+            if claimed is None:
                 return False
-            self._execute(job_id)
+            job_id, kind = claimed
+            batch = batched(kind)
+            if batch is None:
+                self._execute(job_id)
+            else:
+                self._execute_batch([job_id, *self._claim_more(now, kind, batch.size - 1)],
+                                    batch.handler)
             return True
 
     def run_until_idle(self, now: datetime | None = None) -> int:
@@ -79,25 +86,35 @@ class Worker:
         log.info("worker %s: signal %s, stopping after the current job", self.name, signum)
         self._stop.set()
 
-    def _claim(self, now: datetime) -> int | None:
-        due = sa.and_(
-            Job.status == JobStatus.PENDING,
-            Job.run_at <= now,
-            sa.or_(Job.locked_until.is_(None), Job.locked_until < now),
-        )
+    def _claim(self, now: datetime) -> tuple[int, str] | None:
         candidate = (
-            sa.select(Job.id).where(due).order_by(Job.run_at, Job.id).limit(1)
+            sa.select(Job.id).where(_due(now)).order_by(Job.run_at, Job.id).limit(1)
             .with_for_update(skip_locked=True)  # SQLite's dialect leaves this out
             .scalar_subquery()
         )
-        lease = now + timedelta(seconds=self.settings.job_lease_seconds)
         claimed = db.session.execute(
-            sa.update(Job).where(Job.id == candidate)
-            .values(locked_until=lease, locked_by=self.name, attempts=Job.attempts + 1)
-            .returning(Job.id)
-        ).scalar()
+            sa.update(Job).where(Job.id == candidate).values(**self._lease(now))
+            .returning(Job.id, Job.kind)
+        ).first()
         db.session.commit()
-        return claimed
+        return None if claimed is None else (claimed[0], claimed[1])
+
+    def _claim_more(self, now: datetime, kind: str, most: int) -> list[int]:
+        """Up to ``most`` more due jobs of ``kind``, taken as ``_claim`` takes one."""
+        candidates = (
+            sa.select(Job.id).where(_due(now), Job.kind == kind)
+            .order_by(Job.run_at, Job.id).limit(most).with_for_update(skip_locked=True)
+        )
+        claimed = db.session.execute(
+            sa.update(Job).where(Job.id.in_(candidates.scalar_subquery()))
+            .values(**self._lease(now)).returning(Job.id)
+        ).scalars().all()
+        db.session.commit()
+        return sorted(claimed)
+
+    def _lease(self, now: datetime) -> dict[str, object]:
+        return {"locked_until": now + timedelta(seconds=self.settings.job_lease_seconds),
+                "locked_by": self.name, "attempts": Job.attempts + 1}
 
     def _execute(self, job_id: int) -> None:
         job = db.session.get(Job, job_id)
@@ -119,6 +136,34 @@ class Worker:
             db.session.rollback()
             log.warning("job %s (%s) attempt %s failed: %s", job_id, job.kind, job.attempts, exc)
             self._retry_or_fail(job_id, traceback.format_exc(limit=5))
+
+    def _execute_batch(self, job_ids: list[int], handler: BatchHandler) -> None:
+        """Run a batch handler on the payloads of ``job_ids``, oldest first; all
+        done in one commit, or each retried as if it had failed alone."""
+        jobs = db.session.execute(
+            sa.select(Job).where(Job.id.in_(job_ids)).order_by(Job.run_at, Job.id)).scalars().all()
+        runnable = []
+        for job in jobs:
+            if job.attempts > job.max_attempts:
+                job.status, job.finished_at, job.locked_until = JobStatus.FAILED, utcnow(), None
+                job.last_error = f"lease ran out too often; last error: {job.last_error}"
+            else:
+                runnable.append(job)
+        ids, payloads = [j.id for j in runnable], [dict(j.payload) for j in runnable]
+        db.session.commit()
+        if not ids:
+            return
+        try:
+            handler(payloads)
+            db.session.execute(sa.update(Job).where(Job.id.in_(ids)).values(
+                status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error=None))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.warning("jobs %s (batch) failed", ids, exc_info=True)
+            error = traceback.format_exc(limit=5)
+            for job_id in ids:
+                self._retry_or_fail(job_id, error)
 
     def _finish(self, job: Job, status: JobStatus, error: str | None) -> None:
         job.status = status
@@ -142,3 +187,11 @@ class Worker:
         """Exponential backoff with jitter: base·2^(n-1) ± 20 %, at most an hour."""
         base = self.settings.job_retry_base_seconds * 2 ** (attempts - 1)
         return min(MAX_BACKOFF_SECONDS, base * random.uniform(0.8, 1.2))
+
+
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Job.status == JobStatus.PENDING,
+        Job.run_at <= now,
+        sa.or_(Job.locked_until.is_(None), Job.locked_until < now),
+    )

@@ -108,7 +108,7 @@ def test_a_job_whose_worker_was_killed_runs_again_after_its_lease(
     smtp = start_smtp_server(hold_first=True)
     payload = mail_payload()
     [job_id] = queue(app, (SEND_MAIL, payload))
-    env = {"SMTP_URL": smtp.url, "JOB_LEASE_SECONDS": "3"}
+    env = {"SMTP_URL": smtp.url, "JOB_LEASE_SECONDS": "6"}  # a worker starts in < 6 s, loaded
 
     first = start_worker(**env)
     assert smtp.first_data_seen.wait(15), "the first worker never sent the message"

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from datetime import datetime, timedelta
+from itertools import takewhile
 
 import sqlalchemy as sa
 
@@ -39,32 +41,46 @@ RETRY_FOR = timedelta(hours=24)  # then the delivery is dead and its URL disable
 MAX_RETRY_SECONDS = 3600.0
 KEEP_LOG = timedelta(days=30)
 UNDELIVERED = (DeliveryState.PENDING, DeliveryState.DELIVERING)
+BATCH = 100  # deliveries marked, sent and recorded together (bench/webhooks.py)
 
 
 def fan_out(event_id: int) -> int:
-    """A delivery (and its drain job) per live subscription that wants the
-    event and existed when it happened: its company's, and its reseller's
-    reseller-wide ones. How many."""
-    event = db.session.get(Event, event_id)
-    if event is None:
+    """``fan_out_many`` for one event."""
+    return fan_out_many([event_id])
+
+
+def fan_out_many(event_ids: list[int]) -> int:
+    """A delivery per live subscription that wants an event and existed when
+    it happened (its company's, and its reseller's reseller-wide ones), and
+    one drain job per subscription served. How many deliveries. A few
+    queries for the whole batch: events come in bursts."""
+    events = db.session.execute(
+        sa.select(Event).where(Event.id.in_(event_ids)).order_by(Event.id)).scalars().all()
+    if not events:
         return 0
     subscriptions = db.session.execute(sa.select(Subscription).where(
-        Subscription.reseller_id == event.reseller_id,
-        sa.or_(Subscription.company_id == event.company_id,
-               Subscription.company_id.is_(None)),
+        Subscription.reseller_id.in_({e.reseller_id for e in events}),
         Subscription.deleted_at.is_(None), Subscription.disabled_at.is_(None),
-        # Only what happened since it was made (the job may run later than that).
-        Subscription.created_at <= event.created_at,
     ).order_by(Subscription.id)).scalars().all()
     # A job runs at least once: a second run of the same event adds nothing.
-    served = set(db.session.execute(sa.select(Delivery.subscription_id).where(
-        Delivery.event_id == event.id)).scalars())
-    wanted = [s for s in subscriptions if s.id not in served and
-              (not s.event_types or event.type in s.event_types) and
-              (s.room_id is None or event.data.get("room_id") == s.room_id)]
-    for subscription in wanted:
-        queue_delivery(subscription, event)
-    return len(wanted)
+    served = {(row[0], row[1]) for row in db.session.execute(
+        sa.select(Delivery.event_id, Delivery.subscription_id)
+        .where(Delivery.event_id.in_(event_ids)))}
+    made = [queue_delivery(subscription, event, drain=False)
+            for event in events for subscription in subscriptions
+            if (event.id, subscription.id) not in served and _wants(subscription, event)]
+    for subscription_id in sorted({delivery.subscription_id for delivery in made}):
+        enqueue(DRAIN, {"subscription_id": subscription_id})
+    return len(made)
+
+
+def _wants(subscription: Subscription, event: Event) -> bool:
+    return (subscription.reseller_id == event.reseller_id
+            and subscription.company_id in (None, event.company_id)
+            # Only what happened since it was made (the job may run later than that).
+            and subscription.created_at <= event.created_at
+            and (not subscription.event_types or event.type in subscription.event_types)
+            and (subscription.room_id is None or event.data.get("room_id") == subscription.room_id))
 
 
 def drain(subscription_id: int) -> None:
@@ -113,57 +129,105 @@ def _release(subscription_id: int) -> None:
     db.session.commit()
 
 
-def _next_undelivered(subscription_id: int) -> Delivery | None:
-    return db.session.execute(
+def _next_undelivered(subscription_id: int, most: int = 1) -> list[Delivery]:
+    return list(db.session.execute(
         sa.select(Delivery)
         .where(Delivery.subscription_id == subscription_id, Delivery.state.in_(UNDELIVERED))
-        .order_by(Delivery.event_created_at, Delivery.id).limit(1)).scalar()
+        .order_by(Delivery.event_created_at, Delivery.id).limit(most)).scalars())
 
 
 def _has_due(subscription_id: int) -> bool:
     subscription = db.session.get(Subscription, subscription_id)
     live = subscription is not None and not subscription.deleted_at and \
         not subscription.disabled_at
-    head = _next_undelivered(subscription_id) if live else None
-    due = head is not None and head.next_attempt_at <= utcnow()
+    head = _next_undelivered(subscription_id) if live else []
+    due = bool(head) and head[0].next_attempt_at <= utcnow()
     db.session.commit()
     return due
 
 
 def _send_due(subscription_id: int) -> None:
+    """Send the subscription's due deliveries in order, a batch at a time:
+    one commit marks a batch as being delivered, then its POSTs go one after
+    another, stopping at the first failure (the later ones wait for its
+    retry), and one commit records them all."""
     purged = False
     while True:
         subscription = db.session.get(Subscription, subscription_id)
         if subscription is None or subscription.deleted_at or subscription.disabled_at:
             return
-        head = _next_undelivered(subscription_id)
-        if head is None:
+        batch = _next_undelivered(subscription_id, BATCH)
+        if not batch:
             return
         now = utcnow()
-        if head.next_attempt_at > now:  # a retry not yet due holds back the later ones
-            enqueue(DRAIN, {"subscription_id": subscription_id}, run_at=head.next_attempt_at)
+        if batch[0].next_attempt_at > now:  # a retry not yet due holds back the later ones
+            enqueue(DRAIN, {"subscription_id": subscription_id}, run_at=batch[0].next_attempt_at)
             db.session.commit()
             return
-        event = db.session.get(Event, head.event_id)
-        assert event is not None
-        head.state = DeliveryState.DELIVERING  # if the worker dies now, sent again: same key
-        head.attempts += 1
-        subscription.draining_until = now + timedelta(seconds=settings().job_lease_seconds)
-        delivery_id = head.id
-        outgoing = formats.render(event, subscription)
-        if outgoing is None:  # its format sends nothing for this event
-            head.state = DeliveryState.DELIVERED
-            db.session.commit()
-            continue
+        requests = _prepare(subscription, _leading_due(batch, now), now)
         db.session.commit()
-        assert outgoing.url is not None
-        outcome = http.send(outgoing.method, outgoing.url, outgoing.body, outgoing.headers,
-                            settings().webhook_allow_private)
-        _record(delivery_id, outcome)
+        tried = _send(requests, now)
+        _record_batch(tried, [delivery_id for delivery_id, _ in requests[len(tried):]])
         if not purged:
             _purge_old_log()
             purged = True
         db.session.commit()
+
+
+def _leading_due(batch: list[Delivery], now: datetime) -> list[Delivery]:
+    """The batch up to its first delivery not yet due (order is kept)."""
+    return list(takewhile(lambda delivery: delivery.next_attempt_at <= now, batch))
+
+
+def _prepare(subscription: Subscription, due: list[Delivery],
+             now: datetime) -> list[tuple[int, formats.Outgoing]]:
+    """Render each due delivery and mark it as being delivered (if the worker
+    dies now, they are sent again: same idempotency keys); one whose format
+    sends nothing for its event is delivered at once."""
+    events = {e.id: e for e in db.session.execute(
+        sa.select(Event).where(Event.id.in_({d.event_id for d in due}))).scalars()}
+    requests = []
+    for delivery in due:
+        outgoing = formats.render(events[delivery.event_id], subscription)
+        if outgoing is None:
+            delivery.state = DeliveryState.DELIVERED
+            continue
+        delivery.state = DeliveryState.DELIVERING
+        delivery.attempts += 1
+        requests.append((delivery.id, outgoing))
+    subscription.draining_until = now + timedelta(seconds=settings().job_lease_seconds)
+    return requests
+
+
+def _send(requests: list[tuple[int, formats.Outgoing]],
+          now: datetime) -> list[tuple[int, http.Outcome]]:
+    """POST in order until one fails, or until the subscription's lease could
+    run out before the next POST's timeout (then the rest wait for the next
+    batch, which renews the lease): never two drainers at once."""
+    deadline = time.monotonic() + max(
+        settings().job_lease_seconds - 2 * http.TIMEOUT_SECONDS, 0)
+    tried: list[tuple[int, http.Outcome]] = []
+    for delivery_id, outgoing in requests:
+        if tried and time.monotonic() > deadline:
+            break
+        assert outgoing.url is not None
+        outcome = http.send(outgoing.method, outgoing.url, outgoing.body, outgoing.headers,
+                            settings().webhook_allow_private)
+        tried.append((delivery_id, outcome))
+        if not outcome.delivered:
+            break
+    return tried
+
+
+def _record_batch(tried: list[tuple[int, http.Outcome]], untried: list[int]) -> None:
+    """Log what was tried; what was not goes back to waiting, as it was."""
+    ids = [delivery_id for delivery_id, _ in tried] + untried
+    db.session.execute(sa.select(Delivery).where(Delivery.id.in_(ids))).scalars().all()
+    for delivery_id, outcome in tried:
+        _record(delivery_id, outcome)
+    if untried:
+        db.session.execute(sa.update(Delivery).where(Delivery.id.in_(untried)).values(
+            state=DeliveryState.PENDING, attempts=Delivery.attempts - 1))
 
 
 def _record(delivery_id: int, outcome: http.Outcome) -> None:

@@ -183,16 +183,17 @@ def redeliver(actor: Actor, delivery_id: str) -> DeliveryRecord:
     return delivery_record(delivery, event)
 
 
-def queue_delivery(subscription: Subscription, event: Event) -> Delivery:
-    """A pending delivery of ``event`` and the job that sends it (this
-    transaction's flush; it runs once that commits)."""
+def queue_delivery(subscription: Subscription, event: Event, drain: bool = True) -> Delivery:
+    """A pending delivery of ``event`` and (``drain``) the job that sends it
+    (this transaction's flush; it runs once that commits)."""
     delivery = Delivery(public_id="whd_" + secrets.token_urlsafe(16),
                         subscription_id=subscription.id, event_id=event.id,
                         event_created_at=event.created_at, state=DeliveryState.PENDING,
                         attempts=0, next_attempt_at=utcnow())
     db.session.add(delivery)
-    db.session.flush()
-    enqueue(DRAIN, {"subscription_id": subscription.id})
+    if drain:
+        db.session.flush()
+        enqueue(DRAIN, {"subscription_id": subscription.id})
     return delivery
 
 

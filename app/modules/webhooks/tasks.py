@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.jobs import job_handler
+from app.jobs import batch_job_handler
 from app.modules.events.operations import EVENT_WRITTEN
 from app.modules.webhooks import dispatch
 from app.modules.webhooks.operations import DRAIN
 
 
-@job_handler(EVENT_WRITTEN)
-def fan_out(payload: dict[str, Any]) -> None:
-    dispatch.fan_out(int(payload["event_id"]))
+@batch_job_handler(EVENT_WRITTEN)
+def fan_out(payloads: list[dict[str, Any]]) -> None:
+    dispatch.fan_out_many([int(p["event_id"]) for p in payloads])
 
 
-@job_handler(DRAIN)
-def drain(payload: dict[str, Any]) -> None:
-    dispatch.drain(int(payload["subscription_id"]))
+@batch_job_handler(DRAIN)
+def drain(payloads: list[dict[str, Any]]) -> None:
+    """Each subscription once, however many of its drain jobs came due together."""
+    for subscription_id in dict.fromkeys(int(p["subscription_id"]) for p in payloads):
+        dispatch.drain(subscription_id)
