@@ -9,6 +9,7 @@ bp = Blueprint("enterprise_api", __name__, url_prefix="/enterprise_api")
 register_error_renderer(bp, render_json_error)
 
 from app.api.enterprise import (  # noqa: E402, F401  (routes)
+    api_keys,
     auth,
     companies,
     conferences,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.api.fields import MuteModeField
+from app.api.prefixes import ROOMS_API_PREFIX
 from app.core.schemas import (
     MAX_ID,
     LowerString,
@@ -29,6 +30,7 @@ from app.environment import is_local_name
 from app.extensions import settings
 from app.modules.access import HostRole
 from app.modules.settings.schemas import MeetingDefaultsSchema
+from app.modules.tenants.operations import public_url
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ACCESS_CODE_DIGITS = (4, 12)
@@ -199,6 +201,10 @@ class CompanySchema(Schema):
     inherit_reseller_defaults = fields.Boolean()
     is_admin_company = fields.Boolean()
     created_at = fields.DateTime()
+    rooms_api_url = fields.Function(
+        lambda company: public_url(company.host_name, ROOMS_API_PREFIX),
+        metadata={"type": "string", "format": "uri",
+                  "description": "The rooms API's base URL (an Eyeson client's base URL)"})
 
 
 class CompanyPageSchema(Schema):

@@ -3,10 +3,11 @@ host name, so an Eyeson client changes only its base URL."""
 
 from __future__ import annotations
 
+from app.api.prefixes import ROOMS_API_PREFIX
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url
 
-PREFIX = "/api/rooms/v1"
+PREFIX = ROOMS_API_PREFIX
 GUEST_PAGE = "/conf/guest"  # asks a guest's name, then opens the meeting (?guest=<token>)
 
 

@@ -77,6 +77,11 @@ def test_a_request_generated_from_the_document_is_accepted(
     if path.startswith("webhook/"):  # nor a webhook's, nor a delivery's
         ids["webhook_id"], ids["delivery_id"] = add_delivery(app, client, reseller, company,
                                                              token_for(admin))
+    if path.startswith("apikey/"):  # nor an API key's
+        ids["api_key_id"] = client.post(
+            "/enterprise_api/apikey/create", headers={"Host": company["host_name"]},
+            json={"auth_token": token_for(admin), "company_id": company["id"],
+                  "name": "X"}).json["id"]
     operation = spec["paths"][f"/enterprise_api/{path}"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     body = _example(spec, schema, ids)
