@@ -12,4 +12,13 @@ from app.core.error_rendering import register_error_renderer
 bp = Blueprint("bbb_api", __name__, url_prefix="/bigbluebutton/api")
 register_error_renderer(bp, render_failed)
 
-from app.api.bbb import config_xml, joining, meetings, root  # noqa: E402, F401  (routes)
+from app.api.bbb import (  # noqa: E402, F401  (routes, and delivery formats)
+    callbacks,
+    config_xml,
+    hooks,
+    joining,
+    meetings,
+    recordings,
+    root,
+    text_tracks,
+)

@@ -7,6 +7,7 @@ import re
 
 from flask import Response
 
+from app.api.bbb.callbacks import subscribe_callbacks
 from app.api.bbb.calls import BbbCall, bbb_call
 from app.api.bbb.errors import BbbError, invalid_password
 from app.api.bbb.meeting_xml import create_fields, has_user_joined, meeting_fields
@@ -50,6 +51,7 @@ def create(call: BbbCall) -> Response:
         return success(create_fields(call.tenant, room, session, duplicate=True))
     if not made:  # an idle room takes the new create's settings
         update_integration_room(call.tenant, room, **fields)
+    subscribe_callbacks(call.tenant, room)
     session = running_session(call.tenant, room)
     return success(create_fields(call.tenant, room, session, duplicate=False))
 

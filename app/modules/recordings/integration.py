@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.modules.meetings.models import Participant, Room
@@ -46,6 +48,7 @@ class IntegrationRecording:
     record: RecordingRecord  # download_url: only while published
     external_id: str  # its room's, as the integrator named it
     title: str | None  # its room's
+    session_started_at: datetime  # when the meeting it recorded started
     meta: dict[str, str]
     participants: int  # who joined its session (the recorder aside)
 
@@ -63,11 +66,13 @@ def find_recordings(company: Tenant, namespace: str,
         select = select.where(Room.external_id.in_(query.external_ids))
     for key, value in query.meta.items():
         select = select.where(Recording.meta[key].as_string() == value)
-    rows = db.session.execute(select.order_by(Recording.started_at, Recording.id)).all()
+    rows = db.session.execute(select.options(selectinload(Recording.session))
+                              .order_by(Recording.started_at, Recording.id)).all()
     counts = _participant_counts({recording.session_id for recording, _ in rows})
     return [IntegrationRecording(
         record=with_link(record_of(recording), recording, company),
-        external_id=room.external_id or "", title=room.title, meta=dict(recording.meta),
+        external_id=room.external_id or "", title=room.title,
+        session_started_at=recording.session.started_at, meta=dict(recording.meta),
         participants=counts.get(recording.session_id, 0)) for recording, room in rows]
 
 
@@ -133,4 +138,4 @@ def _participant_counts(session_ids: set[int]) -> dict[int, int]:
         .where(Participant.session_id.in_(session_ids), Participant.joined_at.is_not(None),
                Participant.role != "recorder")
         .group_by(Participant.session_id))
-    return {session_id: count for session_id, count in rows.tuples()}
+    return {session_id: count for session_id, count in rows}
