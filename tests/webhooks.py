@@ -84,7 +84,8 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver(**options: Any) -> Iterator[Receiver]:
+def running_receiver(bind: str = "127.0.0.1", port: int = 0,
+                     **options: Any) -> Iterator[Receiver]:
     receiver = Receiver(**options)
 
     class Handler(BaseHTTPRequestHandler):
@@ -99,9 +100,9 @@ def running_receiver(**options: Any) -> Iterator[Receiver]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((bind, port), Handler)
     server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    receiver.url = f"http://{bind}:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

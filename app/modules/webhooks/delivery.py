@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from app.errors import ValidationFailed
-from app.modules.webhooks.url_guard import check_url
+from app.modules.webhooks.url_guard import check_url, pinned
 
 TIMEOUT_SECONDS = 10.0
 RESPONSE_KEPT = 1024  # the log keeps the first 1 KB of an answer
@@ -64,11 +64,17 @@ def send(method: str, url: str, body: bytes | None, headers: dict[str, str],
         return int((time.monotonic() - started) * 1000)
 
     try:
-        check_url(url, allow_private)  # again: the name may resolve elsewhere by now
+        address = check_url(url, allow_private)  # again: the name may resolve elsewhere by now
     except ValidationFailed as exc:
         return Outcome(None, elapsed(), f"refused: {exc.message}"[:500], None)
+    extensions: dict[str, Any] = {}
+    if address is not None:  # connect to the address just checked, not to a new lookup's
+        target = pinned(url, address)
+        url, headers = target.url, {**headers, "Host": target.host}
+        extensions["sni_hostname"] = target.server_name
     try:
-        answer = _client().request(method, url, content=body, headers=headers)
+        answer = _client().request(method, url, content=body, headers=headers,
+                                   extensions=extensions)
     except httpx.HTTPError as exc:
         return Outcome(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500], None)
     text = answer.content[:RESPONSE_KEPT].decode("utf-8", "replace")

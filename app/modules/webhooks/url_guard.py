@@ -2,13 +2,17 @@
 and its host resolves only to public addresses. Checked when a subscription is
 made (422) and again before each delivery (DNS may change in between: a name
 that now resolves to a private address is refused and the attempt logged).
+A delivery then connects to the address that was checked (``pinned``), never
+to what a second lookup answers: a name whose records change between the
+check and the connection (DNS rebinding) cannot steer it inside.
 ``WEBHOOK_ALLOW_PRIVATE=1`` lifts the address rule (tests, ``make run``)."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from app.errors import ValidationFailed
 
@@ -47,12 +51,24 @@ def is_public(address: str) -> bool:
                 or ip.is_reserved or ip.is_unspecified or not ip.is_global)
 
 
-def check_url(url: str, allow_private: bool) -> None:
+@dataclass(frozen=True)
+class Pinned:
+    """Where a request for a URL connects: ``url`` names the checked address,
+    ``host`` goes in the Host header and ``server_name`` in TLS's SNI and
+    the certificate check."""
+
+    url: str
+    host: str
+    server_name: str
+
+
+def check_url(url: str, allow_private: bool) -> str | None:
     """422 unless ``url`` may be delivered to now: its shape, and unless
-    ``allow_private``, every address its host resolves to is public."""
+    ``allow_private``, every address its host resolves to is public. The
+    first of those addresses (None when ``allow_private``: not checked)."""
     host = check_url_shape(url)
     if allow_private:
-        return
+        return None
     port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
@@ -63,3 +79,15 @@ def check_url(url: str, allow_private: bool) -> None:
         if not is_public(str(info[4][0])):
             raise RefusedAddress(
                 f"The webhook URL's host {host} resolves to a private or reserved address")
+    return str(infos[0][4][0])
+
+
+def pinned(url: str, address: str) -> Pinned:
+    """The request for ``url`` sent to ``address``, one of its host's."""
+    parts = urlsplit(url)
+    assert parts.hostname is not None
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return Pinned(url=urlunsplit(parts._replace(netloc=netloc)), host=host,
+                  server_name=parts.hostname)
