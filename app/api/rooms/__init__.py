@@ -12,4 +12,16 @@ from app.core.error_rendering import register_error_renderer
 bp = Blueprint("rooms_api", __name__, url_prefix=PREFIX)
 register_error_renderer(bp, render_rooms_error)
 
-from app.api.rooms import guests, rooms, users  # noqa: E402, F401  (routes)
+from app.api.rooms import (  # noqa: E402, F401  (routes; webhook_format registers "eyeson")
+    broadcasts,
+    guests,
+    layers,
+    layout,
+    playbacks,
+    recordings,
+    rooms,
+    snapshots,
+    users,
+    webhook_format,
+    webhooks,
+)

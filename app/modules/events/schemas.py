@@ -108,6 +108,10 @@ class LivestreamStopped(_Livestream):
     reason = fields.String(required=True)
 
 
+class SnapshotCreated(_Livestream):
+    created_at = _time(required=True)
+
+
 class _Conference(StrictSchema):
     conference_id = _int_id(required=True)
     host_id = _int_id(required=True)
@@ -141,6 +145,9 @@ SCHEMAS: dict[EventType, StrictSchema] = {
     EventType.RECORDING_DELETED: RecordingDeleted(),
     EventType.LIVESTREAM_STARTED: _Livestream(),
     EventType.LIVESTREAM_STOPPED: LivestreamStopped(),
+    EventType.BROADCAST_STARTED: _Livestream(),
+    EventType.BROADCAST_STOPPED: LivestreamStopped(),
+    EventType.SNAPSHOT_CREATED: SnapshotCreated(),
     EventType.CONFERENCE_SCHEDULED: _Conference(),
     EventType.CONFERENCE_UPDATED: _Conference(),
     EventType.CONFERENCE_CANCELLED: ConferenceCancelled(),

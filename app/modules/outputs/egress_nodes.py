@@ -22,6 +22,7 @@ from app.protocol import egress_api, node_api
 from app.protocol.messages import ProtocolError, parse_as
 
 TIMEOUT_SECONDS = 5
+UNPROCESSABLE = 422  # the egress's answer to a layer or playback whose file it cannot use
 
 
 def record_heartbeat(heartbeat: egress_api.EgressHeartbeat) -> tuple[EgressNode, bool]:
@@ -73,9 +74,11 @@ def _live_since(now: datetime | None) -> datetime:
     return (now or utcnow()) - timedelta(seconds=settings().media_node_dead_after_seconds)
 
 
-def send_command(node: EgressNode, command: egress_api.EgressCommand) -> egress_api.EgressResult:
+def send_command(node: EgressNode, command: egress_api.EgressCommand,
+                 refused_ok: bool = False) -> egress_api.EgressResult:
     """What ``node`` answered to ``command``; ServiceUnavailable when it cannot
-    be reached, refuses, or answers unsigned."""
+    be reached, refuses, or answers unsigned. With ``refused_ok`` a command
+    it could not carry out (422: a file it could not use) is its answer too."""
     secret = settings().media_node_secret
     body = command.to_json().encode()
     request = urllib.request.Request(node.control_url + egress_api.CONTROL_PATH, data=body,
@@ -84,7 +87,9 @@ def send_command(node: EgressNode, command: egress_api.EgressCommand) -> egress_
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             answer, headers = response.read(), response.headers
     except urllib.error.HTTPError as exc:
-        raise ServiceUnavailable(f"Egress {node.egress_id} answered {exc.code}") from exc
+        if not (refused_ok and exc.code == UNPROCESSABLE):
+            raise ServiceUnavailable(f"Egress {node.egress_id} answered {exc.code}") from exc
+        answer, headers = exc.read(), exc.headers
     except OSError as exc:
         raise ServiceUnavailable(f"Egress {node.egress_id} is unreachable") from exc
     try:

@@ -9,6 +9,7 @@ the kind filter to stay right)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -67,9 +68,28 @@ class SessionOutput(IdMixin, CreatedMixin, Model):
     storage_prefix: Mapped[str] = mapped_column(sa.String(300), default="")
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # in a final state
+    # Who asked for it, when an API names a participant (the rooms API's user).
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("participants.id"))
+    player_url: Mapped[str | None] = mapped_column(sa.String(2000))  # a broadcast's viewers'
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # a snapshot's file gone
 
     egress_node: Mapped[EgressNode] = relationship()
 
     @property
     def running(self) -> bool:
         return self.state in RUNNING_STATES
+
+
+class SessionComposition(IdMixin, Model):
+    """What a session's composed picture holds besides its people, as the
+    egress protocol's specs (app/protocol/egress_api.py) in JSON: the layout
+    (``SetLayout`` fields), the layers by z-index, the playbacks by play id.
+    Every egress that serves the session starts with it."""
+
+    __tablename__ = "session_compositions"
+
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_sessions.id"), unique=True)
+    layout: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    layers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    playbacks: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)

@@ -26,8 +26,10 @@ from app.extensions import db, settings
 from app.jobs import enqueue
 from app.modules.events.models import EventType
 from app.modules.events.operations import emit
+from app.modules.events.schemas import iso
 from app.modules.meetings.models import MeetingSession
 from app.modules.meetings.operations import recorder_ticket
+from app.modules.outputs.arrangement import opening
 from app.modules.outputs.egress_nodes import is_alive, least_loaded_egress, send_command
 from app.modules.outputs.models import FINAL_STATES, EgressNode, SessionOutput
 from app.modules.recordings.operations import (
@@ -93,8 +95,14 @@ def _check_rtmp_url(url: str) -> None:
     if parts.scheme not in ("rtmp", "rtmps") or not host or len(app_and_key) < 2 or \
             not url.isprintable() or " " in url:
         raise refuse("Use rtmp://host[:port]/<app>/<stream key> (or rtmps://).")
-    if settings().env == "production" and (is_local_name(host) or not _global_or_name(host)):
+    if settings().env == "production" and not public_address(host):
         raise refuse("The ingest must be a public address.")
+
+
+def public_address(host: str) -> bool:
+    """Whether the egress may connect to ``host`` in production: neither a
+    local name nor a private, loopback or reserved address."""
+    return not is_local_name(host) and _global_or_name(host)
 
 
 def _global_or_name(host: str) -> bool:
@@ -160,7 +168,7 @@ def _start(company: Tenant, session: MeetingSession, kind: OutputKind, *,
                                  rtmp_url=rtmp_url or "")
     result = send_command(egress, egress_api.StartOutputs(
         session_id=session.public_id, node_url=ticket.node_url, join_token=ticket.token,
-        outputs=[spec]))
+        outputs=[spec], **opening(session)))
     if not result.ok:
         raise ServiceUnavailable(f"The egress could not start the {NAMES[kind]}: "
                                  f"{result.detail or 'no reason given'}")
@@ -217,7 +225,7 @@ def record_events(events: egress_api.EgressEvents) -> None:
                     datetime.fromtimestamp(event.at, UTC))
         elif not (output.state is OutputState.STOPPING and event.state is OutputState.LIVE):
             if event.state is OutputState.LIVE and output.state is not OutputState.LIVE:
-                _livestream_event(output, EventType.LIVESTREAM_STARTED)
+                _started_event(output)
             output.state = event.state
         changed.add(output.session_id)
     db.session.flush()
@@ -248,15 +256,36 @@ def _finish(output: SessionOutput, state: OutputState, reason: str,
         else:
             recording_interrupted(output.recording_id, reason or "the egress failed")
     db.session.flush()
-    _livestream_event(output, EventType.LIVESTREAM_STOPPED, state=state.value,
+    _final_event(output)
+
+
+# The events of each kind's first LIVE and of its final state (snapshot:
+# only a stored picture, STOPPED, is an event).
+STARTED_EVENTS = {OutputKind.HLS: EventType.LIVESTREAM_STARTED,
+                  OutputKind.RTMP: EventType.BROADCAST_STARTED}
+FINAL_EVENTS = {OutputKind.HLS: EventType.LIVESTREAM_STOPPED,
+                OutputKind.RTMP: EventType.BROADCAST_STOPPED}
+
+
+def _started_event(output: SessionOutput) -> None:
+    """livestream.started or broadcast.started when the output first reports LIVE."""
+    if output.kind in STARTED_EVENTS:
+        _output_event(output, STARTED_EVENTS[output.kind])
+
+
+def _final_event(output: SessionOutput) -> None:
+    """At the output's final state: livestream.stopped and broadcast.stopped
+    (also for one that failed before it went live), snapshot.created for a
+    stored picture."""
+    if output.kind in FINAL_EVENTS:
+        _output_event(output, FINAL_EVENTS[output.kind], state=output.state.value,
                       reason=output.reason)
+    elif output.kind is OutputKind.SNAPSHOT and output.state is OutputState.STOPPED:
+        assert output.stopped_at is not None
+        _output_event(output, EventType.SNAPSHOT_CREATED, created_at=iso(output.stopped_at))
 
 
-def _livestream_event(output: SessionOutput, type: EventType, **extra: str) -> None:
-    """livestream.started when the HLS output first reports LIVE; .stopped at
-    its final state (also when it failed before it went live)."""
-    if output.kind is not OutputKind.HLS:
-        return
+def _output_event(output: SessionOutput, type: EventType, **extra: str) -> None:
     session = db.session.get_one(MeetingSession, output.session_id)
     reseller_id = db.session.execute(
         sa.select(Company.reseller_id).where(Company.id == output.company_id)).scalar_one()
@@ -280,6 +309,25 @@ def _running(which: sa.ColumnElement[bool]) -> Sequence[SessionOutput]:
         sa.select(SessionOutput).where(which, SessionOutput.stopped_at.is_(None))
         .order_by(SessionOutput.id)
     ).scalars().all()
+
+
+def running_output(session: MeetingSession, kind: OutputKind) -> SessionOutput | None:
+    """The session's output of ``kind`` not yet stopped or failed, if any."""
+    return _running_output(session, kind)
+
+
+def serving_egress(session: MeetingSession) -> EgressNode | None:
+    """The live egress running the session's outputs now, if one does."""
+    for output in _running(SessionOutput.session_id == session.id):
+        if is_alive(output.egress_node):
+            return output.egress_node
+    return None
+
+
+def lock_running(company: Tenant, session: MeetingSession) -> None:
+    """The session's row locked for this transaction; 404 another company's,
+    410 once it has ended."""
+    _lock_running(company, session)
 
 
 def _running_output(session: MeetingSession, kind: OutputKind) -> SessionOutput | None:

@@ -23,7 +23,13 @@ from app.modules.events.models import Event
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import load_company
 from app.modules.webhooks import formats
-from app.modules.webhooks.models import CONFERA_FORMAT, Delivery, DeliveryState, Subscription
+from app.modules.webhooks.models import (
+    CONFERA_FORMAT,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    Subscription,
+)
 from app.modules.webhooks.url_guard import check_url
 
 DRAIN = "webhooks.drain"  # payload {"subscription_id": int}: send its due deliveries in order
@@ -151,6 +157,14 @@ def delete_dialect_subscription(company: Tenant, subscription: Subscription) -> 
     """No more deliveries for a subscription of ``company`` that a dialect made."""
     assert subscription.company_id == company.id and subscription.format != CONFERA_FORMAT
     _delete(subscription)
+
+
+def last_attempt(subscription: Subscription) -> DeliveryAttempt | None:
+    """The subscription's latest delivery attempt (when, and what came back)."""
+    return db.session.execute(
+        sa.select(DeliveryAttempt).join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+        .where(Delivery.subscription_id == subscription.id)
+        .order_by(DeliveryAttempt.at.desc(), DeliveryAttempt.id.desc()).limit(1)).scalar()
 
 
 def list_deliveries(actor: Actor, subscription_id: str, page: int,

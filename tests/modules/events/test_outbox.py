@@ -347,3 +347,38 @@ def test_a_live_stream_starts_when_live_and_stops_when_final(app, meeting, act, 
     stopped = the(app, EventType.LIVESTREAM_STOPPED)
     assert (stopped["output_id"], stopped["state"], stopped["reason"]) == (
         output.public_id, "failed", "disk full")
+
+
+@emits(EventType.BROADCAST_STARTED, EventType.BROADCAST_STOPPED, EventType.SNAPSHOT_CREATED)
+def test_a_broadcast_starts_when_live_and_stops_when_final_and_a_stored_snapshot_is_created(
+        app, meeting, fake_egress, egress_beat, egress_events):
+    from app.modules.meetings.models import MeetingSession
+    from app.modules.outputs.operations import start_broadcast, take_snapshot
+
+    egress_beat(fake_egress.egress_id, control_url=fake_egress.control_url)
+    with app.app_context():
+        tenant = Tenant.of(db.session.get_one(Company, meeting["company"]["id"]))
+        session = db.session.execute(sa.select(MeetingSession).where(
+            MeetingSession.public_id == meeting["session_id"])).scalar_one()
+        broadcast = start_broadcast(tenant, session, "rtmp://ingest.example.test/live/key")
+        snapshot = take_snapshot(tenant, session)
+        ids = broadcast.public_id, snapshot.public_id
+        db.session.commit()
+
+    def report(output_id: str, kind: egress_api.OutputKind, state: OutputState,
+               **fields: Any) -> None:
+        assert egress_events(fake_egress.egress_id, egress_api.OutputEvent(
+            session_id=meeting["session_id"], output_id=output_id, kind=kind, state=state,
+            at=time.time(), **fields)).status_code == 200
+
+    rtmp, jpeg = egress_api.OutputKind.RTMP, egress_api.OutputKind.SNAPSHOT
+    report(ids[0], rtmp, OutputState.LIVE)
+    report(ids[0], rtmp, OutputState.LIVE)  # said again: one event
+    assert the(app, EventType.BROADCAST_STARTED)["output_id"] == ids[0]
+    report(ids[0], rtmp, OutputState.STOPPED)
+    stopped = the(app, EventType.BROADCAST_STOPPED)
+    assert (stopped["output_id"], stopped["state"], stopped["reason"]) == (ids[0], "stopped", "")
+    assert events(app, EventType.SNAPSHOT_CREATED) == []  # asked for, not yet stored
+    report(ids[1], jpeg, OutputState.STOPPED, details={"key": "k", "width": 2, "height": 2})
+    created = the(app, EventType.SNAPSHOT_CREATED)
+    assert (created["output_id"], created["session_id"]) == (ids[1], meeting["session_id"])
