@@ -4,11 +4,12 @@ from typing import Any
 
 from app.api.enterprise.endpoint import Call, endpoint
 from app.api.enterprise.schemas import (
+    bbb_secret_schema,
     company_create_schema,
+    company_detail_schema,
     company_id_schema,
     company_list_schema,
     company_page_schema,
-    company_schema,
     company_update_schema,
     created_id_schema,
     ok_schema,
@@ -22,8 +23,9 @@ def create(call: Call) -> Any:
     return operations.create_company(call.who, call.data)
 
 
-@endpoint("company/get", summary="One company", body=company_id_schema,
-          response=company_schema, roles="RESELLER_ADMIN; COMPANY_ADMIN (own company)")
+@endpoint("company/get", summary="One company, with its BBB API's URL and shared secret",
+          body=company_id_schema, response=company_detail_schema,
+          roles="RESELLER_ADMIN; COMPANY_ADMIN (own company)")
 def get(call: Call) -> Any:
     return operations.get_company(call.who, call.data["company_id"])
 
@@ -35,9 +37,9 @@ def list_(call: Call) -> Any:
 
 
 @endpoint("company/update", summary="Change a company (only the fields given)",
-          body=company_update_schema, response=company_schema,
+          body=company_update_schema, response=company_detail_schema,
           roles="RESELLER_ADMIN; COMPANY_ADMIN (own company: name, embed_origins, "
-                "branding, meeting_defaults)")
+                "branding, meeting_defaults, checksum_algorithms)")
 def update(call: Call) -> Any:
     changes = dict(call.data)
     return operations.update_company(call.who, changes.pop("company_id"), changes)
@@ -48,3 +50,11 @@ def update(call: Call) -> Any:
 def delete(call: Call) -> dict[str, bool]:
     operations.deactivate_company(call.who, call.data["company_id"])
     return {"ok": True}
+
+
+@endpoint("company/rotate_bbb_secret",
+          summary="Replace the company's BBB shared secret: the old one stops signing at once",
+          body=company_id_schema, response=bbb_secret_schema,
+          roles="RESELLER_ADMIN; COMPANY_ADMIN (own company)")
+def rotate_bbb_secret(call: Call) -> dict[str, str]:
+    return {"bbb_secret": operations.rotate_shared_secret(call.who, call.data["company_id"])}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.api.fields import MuteModeField
-from app.api.prefixes import ROOMS_API_PREFIX
+from app.api.prefixes import BBB_API_PREFIX, ROOMS_API_PREFIX
 from app.core.schemas import (
     MAX_ID,
     LowerString,
@@ -30,7 +30,8 @@ from app.environment import is_local_name
 from app.extensions import settings
 from app.modules.access import HostRole
 from app.modules.settings.schemas import MeetingDefaultsSchema
-from app.modules.tenants.operations import public_url
+from app.modules.tenants.models import CHECKSUM_ALGORITHMS
+from app.modules.tenants.operations import public_url, shared_secret_of
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ACCESS_CODE_DIGITS = (4, 12)
@@ -179,6 +180,9 @@ class CompanyUpdateSchema(CompanyIdSchema):
     openid_client_id = _openid_client_id
     openid_client_secret = _openid_client_secret
     openid_provision_hosts = StrictBoolean()
+    # The BBB checksum digests the company accepts; empty: every one.
+    checksum_algorithms = fields.List(fields.String(validate=validate.OneOf(CHECKSUM_ALGORITHMS)),
+                                      validate=validate.Length(max=len(CHECKSUM_ALGORITHMS)))
 
 
 class CompanyListSchema(PageRequestSchema):
@@ -205,6 +209,27 @@ class CompanySchema(Schema):
         lambda company: public_url(company.host_name, ROOMS_API_PREFIX),
         metadata={"type": "string", "format": "uri",
                   "description": "The rooms API's base URL (an Eyeson client's base URL)"})
+
+
+class CompanyDetailSchema(CompanySchema):
+    """company/get: also what a BBB client needs (the secret is shown again:
+    encrypted at rest, made at first use)."""
+
+    bbb_url = fields.Function(
+        lambda company: public_url(company.host_name, BBB_API_PREFIX),
+        metadata={"type": "string", "format": "uri",
+                  "description": "The BBB-compatible API's URL (a BBB client's server URL)"})
+    bbb_secret = fields.Function(
+        lambda company: shared_secret_of(company).value,
+        metadata={"type": "string", "description": "The BBB API's shared secret"})
+    checksum_algorithms = fields.Function(
+        lambda company: list(shared_secret_of(company).algorithms),
+        metadata={"type": "array", "items": {"type": "string", "enum": list(CHECKSUM_ALGORITHMS)},
+                  "description": "The BBB checksum digests accepted; empty: all"})
+
+
+class BbbSecretSchema(Schema):
+    bbb_secret = fields.String()
 
 
 class CompanyPageSchema(Schema):
@@ -313,6 +338,8 @@ company_id_schema = CompanyIdSchema()
 company_update_schema = CompanyUpdateSchema()
 company_list_schema = CompanyListSchema()
 company_schema = CompanySchema()
+company_detail_schema = CompanyDetailSchema()
+bbb_secret_schema = BbbSecretSchema()
 company_page_schema = CompanyPageSchema()
 host_create_schema = HostCreateSchema()
 host_id_schema = HostIdSchema()
