@@ -37,7 +37,8 @@ def request_params() -> dict[str, Any]:
 
 def load_params(schema: Schema, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """``params`` (the request's, by default) loaded with ``schema``;
-    parameters the schema does not know are ignored, as Eyeson does."""
+    parameters it does not know are ignored, as Eyeson does (at every level
+    for a ``schemas.LenientSchema``)."""
     try:
         return schema.load(request_params() if params is None else params, unknown=EXCLUDE)
     except ValidationError as exc:

@@ -5,7 +5,7 @@ Unknown parameters are ignored (``params.load_params``), as Eyeson does."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.protocol.signalling import MAX_CHAT_LENGTH
 
@@ -19,6 +19,14 @@ _http = {"http", "https"}
 _color = validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Must be a hex RGB color like #121212.")
 
 
+class LenientSchema(Schema):
+    """Unknown parameters are ignored at every level, as Eyeson does (its
+    own Python client sends a misspelt ``options[cupythostom_fields]``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
 def _name(max_length: int) -> fields.String:
     return fields.String(required=True, validate=[
         validate.Length(1, max_length),
@@ -29,13 +37,13 @@ def _url(allow_none: bool = False) -> fields.Url:
     return fields.Url(schemes=_http, validate=validate.Length(max=2000), allow_none=allow_none)
 
 
-class UserSchema(Schema):
+class UserSchema(LenientSchema):
     id = fields.String(validate=validate.Length(1, MAX_ID))
     name = _name(100)
     avatar = _url(allow_none=True)
 
 
-class CustomFieldsSchema(Schema):
+class CustomFieldsSchema(LenientSchema):
     locale = fields.String(validate=validate.OneOf(LOCALES))
     logo = _url(allow_none=True)
     hide_chat = fields.Boolean()
@@ -44,12 +52,12 @@ class CustomFieldsSchema(Schema):
     virtual_background_image = _url(allow_none=True)
 
 
-class PositionSchema(Schema):
+class PositionSchema(LenientSchema):
     x = fields.Float(allow_none=True)
     y = fields.Float(allow_none=True)
 
 
-class OptionsSchema(Schema):
+class OptionsSchema(LenientSchema):
     """``options[...]`` of POST /rooms; what is left out keeps its default
     (``options.DEFAULTS``)."""
 
@@ -74,29 +82,29 @@ class OptionsSchema(Schema):
     custom_fields = fields.Nested(CustomFieldsSchema)
 
 
-class RoomCreateSchema(Schema):
+class RoomCreateSchema(LenientSchema):
     id = fields.String(validate=validate.Length(1, MAX_ID))
     name = fields.String(validate=validate.Length(max=200), allow_none=True)
     user = fields.Nested(UserSchema, required=True)
     options = fields.Nested(OptionsSchema, load_default=dict)
 
 
-class GuestCustomFieldsSchema(Schema):
+class GuestCustomFieldsSchema(LenientSchema):
     locale = fields.String(validate=validate.OneOf(LOCALES))
 
 
-class GuestSchema(Schema):
+class GuestSchema(LenientSchema):
     id = fields.String(validate=validate.Length(1, MAX_ID))
     name = _name(100)
     avatar = _url(allow_none=True)
     custom_fields = fields.Nested(GuestCustomFieldsSchema, load_default=dict)
 
 
-class PageSchema(Schema):
+class PageSchema(LenientSchema):
     page = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
 
-class MessageSchema(Schema):
+class MessageSchema(LenientSchema):
     type = fields.String(required=True, validate=validate.OneOf(MESSAGE_TYPES))
     content = fields.String(required=True, validate=validate.Length(1, MAX_CHAT_LENGTH))
 

@@ -3,15 +3,18 @@ sends parameters the way Eyeson's clients do (query, form or JSON)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.modules.api_keys.operations import new_key
+from app.modules.media_nodes.models import MediaNode
+from tests.modules.events.fake_node import accepting_node
 
 BASE = "/api/rooms/v1"
 
@@ -35,6 +38,21 @@ def team(make_reseller, make_company, make_api_key, beat) -> dict[str, Any]:
     company = make_company(make_reseller())
     beat("node-rooms")
     return {**company, "api_key": make_api_key(company)}
+
+
+@pytest.fixture(scope="module")
+def accepting_control_url(settings: Any) -> Iterator[str]:
+    with accepting_node(settings.media_node_secret) as url:
+        yield url
+
+
+@pytest.fixture
+def node_accepts(app: Flask, team: dict[str, Any], accepting_control_url: str) -> None:
+    """The media nodes' control API accepts every command (a loopback stand-in:
+    what a real node does with them, test_media.py shows)."""
+    with app.app_context():
+        db.session.execute(sa.update(MediaNode).values(control_url=accepting_control_url))
+        db.session.commit()
 
 
 @pytest.fixture
