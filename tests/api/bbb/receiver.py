@@ -4,6 +4,7 @@ body) for the test to read."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ class Request:
     @property
     def query(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.target).query).items()}
+
+    @property
+    def json_body(self) -> Any:
+        return json.loads(self.body)
 
     @property
     def form(self) -> dict[str, str]:
