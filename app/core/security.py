@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.extensions import settings
+from app.core.db import utcnow
+from app.extensions import db, settings
 
 
 @cache
@@ -123,3 +124,14 @@ def join_token_keys(secret_key: str, private_pem: str = "") -> tuple[str, str]:
     public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
     return private, public.decode()
+
+
+def purge_dead_credentials(owner: Any, owner_id: int) -> None:
+    """Delete the rows of ``owner``'s table (a credential table with
+    ``expires_at`` and ``revoked_at``) that belong to ``owner_id`` and can
+    never be used again. Called whenever a new one is issued, so each table
+    holds about what is live per owner without a cleaning job."""
+    table = owner.class_
+    db.session.execute(sa.delete(table).where(
+        owner == owner_id,
+        sa.or_(table.expires_at <= utcnow(), table.revoked_at.is_not(None))))

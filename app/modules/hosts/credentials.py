@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.core.identity_cache import UNCHANGED
 from app.core.rate_limits import Backoff
-from app.core.security import hash_password, new_token, token_digest, verify_password
+from app.core.security import (
+    hash_password,
+    new_token,
+    purge_dead_credentials,
+    token_digest,
+    verify_password,
+)
 from app.errors import NotFound, Unauthorized
 from app.extensions import db, settings
 from app.modules.access import Actor, credentials_fit_tenant
@@ -42,6 +48,7 @@ def authenticate(tenant: Tenant, email: str, password: str) -> str:
     host = check_password(tenant, email, password)
     token = new_token()
     ttl = timedelta(days=settings().api_token_ttl_days)
+    purge_dead_credentials(ApiToken.host_id, host.id)
     db.session.add(ApiToken(host_id=host.id, token_hash=token_digest(token),
                             expires_at=utcnow() + ttl))
     db.session.flush()

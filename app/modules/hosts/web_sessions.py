@@ -16,7 +16,12 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.rate_limits import FailureLimit, client_address
-from app.core.security import constant_time_equal, new_token, token_digest
+from app.core.security import (
+    constant_time_equal,
+    new_token,
+    purge_dead_credentials,
+    token_digest,
+)
 from app.errors import AppError, Conflict, Forbidden, Unauthorized
 from app.extensions import db, settings
 from app.modules.access import Caller
@@ -72,6 +77,7 @@ def open_host_session(tenant: Tenant, host: Host | HostRecord, via: SessionVia,
     if host.company_id != tenant.id:
         raise Unauthorized(SSO_REFUSED)  # callers found the host in the tenant: never
     token = new_token()
+    purge_dead_credentials(HostWebSession.host_id, host.id)
     db.session.add(HostWebSession(
         host_id=host.id, token_hash=token_digest(token), via=via,
         after_call_url=after_call_url, csrf_token=secrets.token_urlsafe(32),

@@ -12,7 +12,12 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.pagination import Page, paginate
-from app.core.security import constant_time_equal, new_token, token_digest
+from app.core.security import (
+    constant_time_equal,
+    new_token,
+    purge_dead_credentials,
+    token_digest,
+)
 from app.errors import NotFound, Unauthorized
 from app.extensions import db, settings
 from app.modules.access import Actor, Caller, HostRole, credentials_fit_tenant
@@ -112,6 +117,7 @@ def token_seconds() -> int:
 
 
 def save_token(client: OAuthClient, access_token: str, scope: str, expires_in: int) -> None:
+    purge_dead_credentials(OAuthToken.oauth_client_id, client.id)
     db.session.add(OAuthToken(oauth_client_id=client.id, token_hash=token_digest(access_token),
                               scope=scope, expires_at=utcnow() + timedelta(seconds=expires_in)))
     db.session.flush()
