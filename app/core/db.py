@@ -115,4 +115,3 @@ def value_enum(enum_type: type[enum.Enum], name: str, length: int = 20) -> sa.En
     constraint on every backend."""
     return sa.Enum(enum_type, native_enum=False, length=length, create_constraint=True,
                    name=name, values_callable=lambda members: [m.value for m in members])
-
