@@ -28,11 +28,13 @@ def serving(app: Flask) -> Iterator[int]:
         thread.join(timeout=5)
 
 
-def resolve_to_loopback(monkeypatch: pytest.MonkeyPatch, *host_names: str) -> None:
-    """``host_names`` resolve to 127.0.0.1 (Python resolves no *.localhost)."""
+def resolve_to_loopback(monkeypatch: pytest.MonkeyPatch, *host_names: str,
+                        address: str = "127.0.0.1") -> None:
+    """``host_names`` resolve to ``address`` in this process (Python resolves
+    no *.localhost)."""
     real = socket.getaddrinfo
 
     def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
-        return real("127.0.0.1" if host in host_names else host, *args, **kwargs)
+        return real(address if host in host_names else host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", lookup)
