@@ -9,6 +9,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from app.extensions import db
+from app.modules.meetings import outbox
+from app.modules.meetings.commands import end_session
+from app.modules.meetings.models import MeetingSession
+from app.modules.tenants.models import Company, Tenant
 from tests.api.bbb import reference
 from tests.api.bbb.helpers import mark_joined, room_and_session
 from tests.api.bbb.signing import BbbCaller, parse
@@ -125,3 +130,23 @@ def test_set_config_xml_stores_a_config_and_answers_a_token(bbb: BbbCaller) -> N
     assert answer.tags == reference.SET_CONFIG_XML and answer.text("token")
     default = bbb.get("getDefaultConfigXML")
     assert default.status_code == 200 and default.get_data(as_text=True).startswith("<config>")
+
+
+def test_a_meeting_ended_from_the_page_is_no_longer_running(
+        app: Flask, bbb: BbbCaller, bbb_company: dict[str, Any]) -> None:
+    bbb.call("create", MEETING)
+    bbb.get("join", {"meetingID": "phys-101", "fullName": "Ann", "password": "mp",
+                     "userID": "u-ann"})
+    mark_joined(app, "u-ann")
+    _, session = room_and_session(app, bbb_company["id"], "phys-101")
+    assert session is not None
+    with app.app_context():  # what the host's End button does (commands.end, as moderator)
+        tenant = Tenant.of(db.session.get_one(Company, bbb_company["id"]))
+        end_session(tenant, db.session.get_one(MeetingSession, session.id),
+                    outbox.ENDED_BY_MODERATOR)
+        db.session.commit()
+    assert bbb.call("isMeetingRunning", {"meetingID": "phys-101"}).text("running") == "false"
+    assert bbb.call("getMeetingInfo", {"meetingID": "phys-101"}).message_key == "notFound"
+    again = bbb.call("create", MEETING)  # a new session of the same room
+    assert again.tags == reference.CREATE
+    assert again.text("createTime") != str(int(session.started_at.timestamp() * 1000))
