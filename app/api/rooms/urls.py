@@ -8,7 +8,8 @@ from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url
 
 PREFIX = ROOMS_API_PREFIX
-GUEST_PAGE = "/conf/guest"  # asks a guest's name, then opens the meeting (?guest=<token>)
+# links.guest_join: asks a guest's name, then opens the meeting (?guest=<token>)
+GUEST_PAGE = PREFIX + "/guest"
 
 
 def api_url(tenant: Tenant, path: str) -> str:

@@ -71,7 +71,7 @@ def test_start_meeting_answers_every_field_of_the_document(team, meeting):
     assert links["self"].endswith(f"{host}/api/rooms/v1/rooms/{key}")
     assert links["gui"].endswith(f"{host}/conf/pass/{key}")
     assert links["guest_join"].endswith(
-        f"{host}/conf/guest?guest={document['room']['guest_token']}")
+        f"{host}/api/rooms/v1/guest?guest={document['room']['guest_token']}")
     signaling = document["signaling"]["options"]
     assert signaling["endpoint"].endswith(f"/sessions/{signaling['conf_id']}/ws")
     assert signaling["auth_token"].count(".") == 2
@@ -490,3 +490,49 @@ def test_an_empty_json_body_is_no_parameters(rooms_api, team, meeting, node_acce
 def test_an_unknown_path_answers_in_this_dialect(client, team):
     answer = client.get("/api/rooms/v1/nothing", headers={"Host": team["host_name"]})
     assert_error(answer, 404)
+
+
+# -- the guest page (links.guest_join) ---------------------------------------------------
+
+
+def test_the_guest_page_asks_a_name_and_opens_the_meeting_page(client, team, meeting):
+    link = meeting["jane"]["links"]["guest_join"]
+    path = link.split(team["host_name"], 1)[1]
+    page = client.get(path, headers={"Host": team["host_name"]})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    token = meeting["jane"]["room"]["guest_token"]
+    assert f'value="{token}"' in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    sent = client.post("/api/rooms/v1/guest", data={"guest": token, "name": "Walk-in"},
+                       headers={"Host": team["host_name"]})
+    assert sent.status_code == 303
+    assert "/conf/pass/" in sent.headers["Location"]
+    guest_id = _last_guest(client, team, sent)
+    user = client.get(f"/api/rooms/v1/rooms/{meeting['key']}/users/{guest_id}",
+                      headers={"Host": team["host_name"]})
+    assert user.json["name"] == "Walk-in" and user.json["guest"] is True
+
+
+@pytest.mark.parametrize(("case", "shown"), [("locked", "locked"), ("no name", "name"),
+                                              ("bad token", "Unknown guest token")])
+def test_the_guest_page_shows_why_it_cannot_let_in(client, rooms_api, team, meeting, snapshot,
+                                                   node_accepts, case, shown):
+    token, name = meeting["jane"]["room"]["guest_token"], "Late"
+    if case == "locked":
+        rooms_api("POST", f"/rooms/{meeting['key']}/lock", team, key=None)
+    elif case == "no name":
+        name = ""
+    else:
+        token = "nope"
+    before = snapshot()
+    page = client.post("/api/rooms/v1/guest", data={"guest": token, "name": name},
+                       headers={"Host": team["host_name"]})
+    assert page.status_code == 200 and shown in page.text
+    assert snapshot() == before
+
+
+def _last_guest(client, team, sent) -> str:
+    """The guest's own id, read with the access key the page's redirect carries."""
+    key = sent.headers["Location"].rsplit("/", 1)[1]
+    return client.get(f"/api/rooms/v1/rooms/{key}",
+                      headers={"Host": team["host_name"]}).json["user"]["id"]
