@@ -32,12 +32,30 @@ class Forbidden(AppError):
     status, code, default_message = 403, "forbidden", "Not allowed for this role"
 
 
+class GuestsNotAllowed(Forbidden):
+    """A room whose guest_policy refuses guests (or a moderator turned one away)."""
+
+    code, default_message = "guests_not_allowed", "Guests may not join this meeting"
+
+
 class NotFound(AppError):
     status, code, default_message = 404, "not_found", "Not found"
 
 
 class Conflict(AppError):
     status, code, default_message = 409, "conflict", "Already exists"
+
+
+class MeetingFull(Conflict):
+    """A room's max_participants are in (app/modules/meetings/room_rules.py)."""
+
+    code, default_message = "meeting_full", "The meeting is full"
+
+
+class WaitingForModerator(Conflict):
+    """A guest in a room's lobby: a moderator has not let them in yet."""
+
+    code, default_message = "waiting_for_moderator", "Waiting for a moderator to let you in"
 
 
 class Gone(AppError):

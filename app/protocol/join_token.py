@@ -23,6 +23,9 @@ DEFAULT_TTL_SECONDS = 120
 # In ``extra``: "1" when the participant was in the session before and is
 # resuming (a locked session lets them back in).
 RESUME_CLAIM = "resume"
+# In ``extra``: "1" when the participant's microphone starts muted (a room's
+# mute_on_start): the node holds it muted from its first packet.
+MUTED_CLAIM = "muted"
 # Clocks of the web and the nodes disagree a little: a token is accepted until
 # this long after its exp, and its iat may be this far in the future.
 LEEWAY_SECONDS = 5
@@ -43,16 +46,24 @@ class Permission(enum.StrEnum):
     SUBSCRIBE = "subscribe"
     MODERATE = "moderate"
     HIDDEN = "hidden"  # not listed to others (the egress)
+    CHAT_PUBLIC = "chat_public"  # send chat messages to everyone
+    CHAT_PRIVATE = "chat_private"  # to one participant (to a moderator needs none)
+    # Receive every camera; without it, only the moderators' (a room's
+    # webcams_only_for_moderator). Screens reach every subscriber.
+    SEE_ALL_CAMERAS = "see_all_cameras"
 
 
+_TALK = frozenset({Permission.CHAT_PUBLIC, Permission.CHAT_PRIVATE})
 DEFAULT_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MODERATOR: frozenset(Permission) - {Permission.HIDDEN},
     Role.ATTENDEE: frozenset({Permission.PUBLISH_AUDIO, Permission.PUBLISH_VIDEO,
-                              Permission.PUBLISH_SCREEN, Permission.SUBSCRIBE}),
+                              Permission.PUBLISH_SCREEN, Permission.SUBSCRIBE,
+                              Permission.SEE_ALL_CAMERAS}) | _TALK,
     Role.GUEST: frozenset({Permission.PUBLISH_AUDIO, Permission.PUBLISH_VIDEO,
-                           Permission.SUBSCRIBE}),
-    Role.VIEWER: frozenset({Permission.SUBSCRIBE}),
-    Role.RECORDER: frozenset({Permission.SUBSCRIBE, Permission.HIDDEN}),
+                           Permission.SUBSCRIBE, Permission.SEE_ALL_CAMERAS}) | _TALK,
+    Role.VIEWER: frozenset({Permission.SUBSCRIBE, Permission.SEE_ALL_CAMERAS}) | _TALK,
+    Role.RECORDER: frozenset({Permission.SUBSCRIBE, Permission.HIDDEN,
+                              Permission.SEE_ALL_CAMERAS}),
 }
 
 

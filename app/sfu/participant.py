@@ -22,7 +22,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from app.protocol import signalling as sig
-from app.protocol.join_token import JoinGrant, Permission
+from app.protocol.join_token import MUTED_CLAIM, JoinGrant, Permission
 from app.protocol.messages import Message, ProtocolError
 from app.sfu.aiortc_hooks import ForwardedTrack, send_rtp
 from app.sfu.config import NodeSettings
@@ -61,6 +61,8 @@ class Participant:
         self.subscriptions: dict[str, SendSlot] = {}  # track_id -> slot
         # Muted (or not) before the track arrived: applied when it is published.
         self.muted_sources: dict[sig.Source, bool] = {}
+        if grant.extra.get(MUTED_CLAIM) == "1":  # the room's mute_on_start
+            self.muted_sources[sig.Source.MICROPHONE] = True
         self._outbox: asyncio.Queue[Message] = asyncio.Queue(OUTBOX_MESSAGES)
         self._writer: asyncio.Task[None] | None = None
         self._tasks = OwnedTasks(f"participant {self.id}")  # cancelled and awaited on close

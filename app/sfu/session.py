@@ -131,10 +131,9 @@ class Session:
             mute_mode=self.mute_mode, locked=self.locked))
         if self.outputs is not None:
             participant.send(self.outputs)
-        if participant.may(Permission.SUBSCRIBE):
-            for publication in self.publications.values():
-                if publication.participant_id != participant.id:
-                    participant.subscribe(publication)
+        for publication in self.publications.values():
+            if self.forwards(publication, participant):
+                participant.subscribe(publication)
 
     async def leave(self, participant: Participant) -> None:
         if self.participants.get(participant.id) is not participant:
@@ -186,10 +185,24 @@ class Session:
             if publication.muted:  # the owner's page shows why its microphone is off
                 self._tell_muted(publication, by="moderator" if silenced else owner.id)
             for participant in self.participants.values():
-                if participant is not owner and participant.may(Permission.SUBSCRIBE):
+                if self.forwards(publication, participant):
                     participant.subscribe(publication)
                     participant.renegotiate()
         return publication
+
+    def forwards(self, publication: Publication, subscriber: Participant) -> bool:
+        """Whether ``subscriber`` receives ``publication``: not their own,
+        with the subscribe permission, and a camera only with
+        ``see_all_cameras`` or when a moderator's (a room's
+        webcams_only_for_moderator)."""
+        if publication.participant_id == subscriber.id or \
+                not subscriber.may(Permission.SUBSCRIBE):
+            return False
+        if publication.source != sig.Source.CAMERA.value or \
+                subscriber.may(Permission.SEE_ALL_CAMERAS):
+            return True
+        owner = self.participants.get(publication.participant_id)
+        return owner is not None and owner.may(Permission.MODERATE)
 
     def unpublish(self, publication: Publication) -> None:
         if self.publications.pop(publication.track_id, None) is None:
@@ -231,14 +244,19 @@ class Session:
     def chat(self, sender: Participant, text: str, to: str | None) -> None:
         message = sig.ChatMessage(from_id=sender.id, from_name=sender.info.display_name,
                                   text=text, at=time.time(), to=to)
-        if to is None:
-            self.broadcast(message)
-        elif (recipient := self.participants.get(to)) is not None:
-            recipient.send(message)
-            sender.send(message)
-        else:
+        recipient = self.participants.get(to) if to is not None else None
+        if to is not None and recipient is None:
             sender.send(sig.Error("not_found", "no such participant"))
             return
+        refused = _chat_refused(sender, recipient)
+        if refused:
+            sender.send(sig.Error("forbidden", refused))
+            return
+        if recipient is None:
+            self.broadcast(message)
+        else:
+            recipient.send(message)
+            sender.send(message)
         self.activity.chat(sender.id, private=to is not None)
 
     # --- what the web asks (moderators, through the signed control API) ----------------
@@ -387,6 +405,17 @@ class Session:
             coroutine.close()
             return
         self._tasks.spawn(coroutine, name)
+
+
+def _chat_refused(sender: Participant, recipient: Participant | None) -> str | None:
+    """Why ``sender`` may not send this chat message (a room's chat locks),
+    or None. A private message to a moderator is always allowed."""
+    if recipient is None:
+        return None if sender.may(Permission.CHAT_PUBLIC) else \
+            "public chat is turned off in this meeting"
+    if sender.may(Permission.CHAT_PRIVATE) or recipient.may(Permission.MODERATE):
+        return None
+    return "private chat is turned off in this meeting"
 
 
 def _track_id(participant_id: str, source: sig.Source) -> str:

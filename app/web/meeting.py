@@ -15,6 +15,7 @@ from app.core.security_headers import page_policy
 from app.extensions import settings
 from app.modules.hosts.operations import NO_ROOM
 from app.modules.meetings.passes import NO_PASS, pass_holder
+from app.modules.meetings.room_rules import room_options
 from app.modules.meetings.scheduling import (
     Address,
     RoomState,
@@ -24,7 +25,9 @@ from app.modules.meetings.scheduling import (
 )
 from app.modules.settings.operations import page_settings
 from app.modules.tenants.models import Tenant
+from app.protocol.join_token import Role
 from app.web import bp
+from app.web.room_page import options_config, page_look, page_with_options
 from app.web.tenant import page_tenant
 
 log = logging.getLogger(__name__)
@@ -54,16 +57,22 @@ def meeting_page(access_code: str) -> Response:
 @limit_failures(ROOM_NOT_FOUND, lambda: [client_address()])
 def pass_page(key: str) -> Response:
     """The meeting page for the holder of a pass (an API client's join link):
-    they join as the participant the client made, with its name and role."""
+    they join as the participant the client made, with its name and role,
+    on the page the room's options ask for (app/web/room_page.py)."""
     tenant = page_tenant()
     participant, session = pass_holder(tenant, path_id(key, NO_PASS))
     room = session.room
-    page = page_settings(tenant, room, request.args, organizer_defaults={})
+    role = Role(participant.role)
+    options = room_options(room)
+    page = page_with_options(page_settings(tenant, room, request.args, organizer_defaults={}),
+                             options, role, request.args)
     config = {"access_code": None, "pass": key, "host_name": room.title or tenant.name,
               "reconnect_seconds": settings().meeting_reconnect_seconds,
               "embed_origins": embed_origins(tenant), **asdict(page), "invite": None,
-              "pin_required": False, "display_name": participant.display_name}
-    response = make_response(render_template("web/meeting.html", config=config, page=page))
+              "pin_required": False, "display_name": participant.display_name,
+              **options_config(room, options, role, page)}
+    response = make_response(render_template("web/meeting.html", config=config, page=page,
+                                              look=page_look(options, role)))
     response.headers["Cache-Control"] = "no-store"  # the key is in the URL, not the page
     response.headers["Content-Security-Policy"] = page_policy(frame_ancestors(tenant))
     return response

@@ -36,6 +36,8 @@ const WORDS = {
     output_starting: '{what} is starting…', output_stopping: '{what} is stopping…',
     output_failed: '{what} failed: {reason}', live_stream: 'The live stream',
     recording: 'The recording',
+    lobby: 'Waiting to be let in', admit: 'Let in', deny: 'Turn away',
+    waiting_for_moderator: 'Waiting for a moderator to let you in…',
   },
   de: {
     your_name: 'Ihr Name', camera: 'Kamera', microphone: 'Mikrofon',
@@ -72,6 +74,8 @@ const WORDS = {
     output_starting: '{what} startet…', output_stopping: '{what} wird beendet…',
     output_failed: '{what} ist fehlgeschlagen: {reason}', live_stream: 'Der Livestream',
     recording: 'Die Aufnahme',
+    lobby: 'Warten auf Einlass', admit: 'Einlassen', deny: 'Abweisen',
+    waiting_for_moderator: 'Warten, bis eine Moderation Sie einlässt…',
   },
   fr: {
     your_name: 'Votre nom', camera: 'Caméra', microphone: 'Micro',
@@ -109,6 +113,8 @@ const WORDS = {
     output_starting: '{what} démarre…', output_stopping: "{what} s'arrête…",
     output_failed: '{what} a échoué : {reason}', live_stream: 'Le direct',
     recording: "L'enregistrement",
+    lobby: 'En attente d’admission', admit: 'Admettre', deny: 'Refuser',
+    waiting_for_moderator: 'En attente qu’un modérateur vous admette…',
   },
   es: {
     your_name: 'Su nombre', camera: 'Cámara', microphone: 'Micrófono',
@@ -146,6 +152,8 @@ const WORDS = {
     output_starting: '{what} está empezando…', output_stopping: '{what} se está deteniendo…',
     output_failed: '{what} ha fallado: {reason}', live_stream: 'La emisión en directo',
     recording: 'La grabación',
+    lobby: 'Esperando entrar', admit: 'Admitir', deny: 'Rechazar',
+    waiting_for_moderator: 'Esperando a que un moderador le deje entrar…',
   },
 };
 

@@ -14,6 +14,7 @@ import { chooseDevice, listDevices, openDevices } from './devices.js';
 const config = JSON.parse(document.getElementById('meeting-config').textContent);
 const $ = (id) => document.getElementById(id);
 const RECONNECT_CODES = new Set([1001, 1006, 1011, 4001, 4011]);
+const LOBBY_POLL_MS = 3000; // a waiting guest asks again, a moderator looks again
 const state = {
   joined: false, // in the room; a reconnect stays in it
   muteMode: config.mute_mode,
@@ -25,6 +26,9 @@ const state = {
   sharing: null, // the screen's stream while we share it
   lostAt: null, // when the connection was lost: one reconnect deadline from then
   people: new Map(), // participant_id -> person (see addPerson)
+  waiting: false, // a guest in the room's lobby, until a moderator lets them in
+  lobby: [], // moderators: the guests waiting to be let in ({participant_id, display_name})
+  finished: false, // left, removed, or the meeting ended
 };
 let client = null; // the connection to the media node
 let local = null; // the camera and microphone stream
@@ -92,9 +96,25 @@ async function requestTicket(request) {
   return body;
 }
 
+// A guest of a room that asks its moderators waits in its lobby: the web
+// answers {waiting: true} until one lets them in (or 403 once turned away).
+async function passTicket() {
+  for (;;) {
+    const answer = await requestTicket({});
+    state.waiting = Boolean(answer.waiting);
+    renderWaiting();
+    if (!state.waiting) return answer;
+    await sleep(LOBBY_POLL_MS);
+  }
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 async function join() {
   if (config.pass) {
-    const [ticketForUs] = await Promise.all([requestTicket({}), devicesReady]);
+    const [ticketForUs] = await Promise.all([passTicket(), devicesReady]);
     connect(ticketForUs);
     return;
   }
@@ -149,6 +169,24 @@ function renderControls() {
   $('recording-badge').hidden = !state.outputs.recording;
   $('mute-mode').value = state.muteMode;
   document.body.dataset.muteMode = state.muteMode; // the CSS shows "let speak" in q&a only
+}
+
+function renderWaiting() {
+  $('waiting').hidden = !state.waiting;
+}
+
+function renderLobby() {
+  $('lobby').hidden = !state.lobby.length;
+  $('lobby-list').replaceChildren(...state.lobby.map((guest) => {
+    const item = element('li');
+    const answer = (admitted) => moderate('admit', {
+      participant_id: guest.participant_id, admitted,
+    }).then(refreshLobby);
+    item.append(element('span', 'person-name', guest.display_name),
+      button(t('admit'), 'admit', () => answer(true)),
+      button(t('deny'), 'deny', () => answer(false)));
+    return item;
+  }));
 }
 
 function renderToggle(id, pressed, label) {
@@ -206,6 +244,9 @@ function onJoined(joined) {
   }
   if (config.mic_off) setOwnMuted('microphone', true);
   if (config.camera_off) setOwnMuted('camera', true);
+  showNotice(config.welcome_message);
+  showNotice(config.moderator_message); // the server gives it to moderators only
+  if (config.lobby && isModerator()) watchLobby();
   tellParent('vivomeetingsJoinedEvent', {
     sessionId: joined.session_id, participantId: joined.me.participant_id,
   });
@@ -320,6 +361,36 @@ function setTalking({ participant_id: id, talking }) {
   if (!person) return;
   person.talking = talking;
   renderPerson(person);
+}
+
+// A room's welcome message goes in the chat (where BBB shows it); with the
+// chat hidden, in the status line.
+function showNotice(text) {
+  if (!text) return;
+  if (config.hidden_controls.includes('chat')) {
+    showStatus(text);
+    return;
+  }
+  $('chat').append(element('li', 'notice', text));
+}
+
+// --- the lobby (a room whose guests wait for a moderator) --------------------------
+
+async function watchLobby() {
+  while (!state.finished) {
+    await refreshLobby();
+    await sleep(LOBBY_POLL_MS);
+  }
+}
+
+async function refreshLobby() {
+  const response = await fetch(
+    `/api/v1/sessions/${encodeURIComponent(ticket.session_id)}/lobby`,
+    { headers: { Authorization: `Bearer ${ticket.token}` } },
+  ).catch(() => null);
+  if (!response || !response.ok) return;
+  state.lobby = (await response.json()).waiting;
+  renderLobby();
 }
 
 function showChat(message) {
@@ -484,6 +555,7 @@ async function reconnect() {
 }
 
 function finish(code, reason) {
+  state.finished = true;
   for (const track of local ? local.getTracks() : []) track.stop();
   if (state.sharing) for (const track of state.sharing.getTracks()) track.stop();
   $('room').hidden = true;

@@ -9,4 +9,4 @@ from app.core.error_rendering import register_error_renderer
 bp = Blueprint("meeting_api", __name__, url_prefix="/api/v1")
 register_error_renderer(bp, render_json_error)
 
-from app.api.meeting import docs, join, moderation, outputs  # noqa: E402, F401  (routes)
+from app.api.meeting import docs, join, lobby, moderation, outputs  # noqa: E402, F401  (routes)

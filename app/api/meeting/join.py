@@ -14,7 +14,7 @@ from app.api.parsing import cookie_host_session, json_body, load, pop_token, req
 from app.core.inputs import path_code, path_id
 from app.core.rate_limits import ROOM_NOT_FOUND, FailureLimit, client_address, limit_failures
 from app.core.schemas import StrictSchema
-from app.errors import AppError, Forbidden
+from app.errors import AppError, Forbidden, WaitingForModerator
 from app.extensions import db
 from app.modules.hosts.credentials import actor_for_token
 from app.modules.hosts.operations import NO_ROOM
@@ -136,7 +136,15 @@ def join(access_code: str) -> Response:
 def join_with_pass(key: str) -> Response:
     """The ticket of the participant an API client let in by this pass
     (``/conf/pass/<key>``), for its first join and every rejoin: 404 for no
-    such pass, 410 once the meeting ended, 403 once they were removed."""
-    ticket = join_by_pass(request_tenant(), path_id(key, NO_PASS))
+    such pass, 410 once the meeting ended, 403 once they were removed (or
+    turned away from the lobby, or the room denies guests), 409 while the
+    room is full. A guest in the lobby gets 202 ``{"waiting": true}``: the
+    page asks again until a moderator lets them in."""
+    try:
+        ticket = join_by_pass(request_tenant(), path_id(key, NO_PASS))
+    except WaitingForModerator as waiting:
+        response = jsonify({"waiting": True, "message": waiting.message})
+        response.status_code = 202
+        return response
     db.session.commit()
     return jsonify(ticket_schema.dump(ticket))

@@ -1,6 +1,6 @@
 """POST /api/v1/sessions/<session_id>/<action>: what a moderator does to a
 meeting (kick, mute, mute_all, lock, unlock, end, mute_mode, allow_speak,
-start_live, stop_live, start_recording, stop_recording),
+start_live, stop_live, start_recording, stop_recording, admit),
 proven by their join token (``Authorization: Bearer``). Each action is one
 operation of app/modules/meetings/commands.py (the outputs':
 app/modules/outputs/commands.py); this table only names its URL
@@ -42,6 +42,10 @@ class AllowSpeakSchema(ParticipantSchema):
     allowed = StrictBoolean(load_default=True)
 
 
+class AdmitSchema(ParticipantSchema):
+    admitted = StrictBoolean(load_default=True)
+
+
 class OkSchema(Schema):
     ok = fields.Boolean()
 
@@ -58,6 +62,8 @@ ACTIONS: dict[str, tuple[Schema, Callable[..., None], str]] = {
                   "Who may speak: conversation, presentation or qa"),
     "allow_speak": (AllowSpeakSchema(), commands.allow_speak,
                     "In qa mode: let an attendee speak, or take it back"),
+    "admit": (AdmitSchema(), commands.admit,
+              "Let a guest waiting in the lobby in (admitted false: turn them away)"),
     "start_live": (NothingSchema(), output_commands.start_live,
                    "Start the live stream (/livestream/<access_code>); a running one stays"),
     "stop_live": (NothingSchema(), output_commands.stop_live, "Stop the live stream"),

@@ -29,6 +29,7 @@ from app.modules.media_nodes.models import MediaNode
 from app.modules.meetings import outbox
 from app.modules.meetings.models import MeetingSession, Participant
 from app.modules.meetings.operations import SESSION_ENDED, grant_of
+from app.modules.meetings.room_rules import ADMITTED, DENIED, WAITING, in_lobby
 from app.modules.tenants.models import Tenant
 from app.protocol import node_api
 from app.protocol.join_token import LEEWAY_SECONDS, JoinGrant, Permission
@@ -130,6 +131,26 @@ def allow_speak(tenant: Tenant, session_id: str, token: Authority, participant_i
         raise Conflict("Letting someone speak is for q&a mode; switch to it first")
     _send(session, node_api.AllowSpeak(session_id=session_id, participant_id=participant_id,
                                        allowed=allowed))
+
+
+def lobby(tenant: Tenant, session_id: str, token: Authority) -> list[Participant]:
+    """The guests waiting for a moderator to let them in (guest_policy
+    ask_moderator), first come first."""
+    session, _ = _moderated(tenant, session_id, token, needs_node=False)
+    return in_lobby(session)
+
+
+def admit(tenant: Tenant, session_id: str, token: Authority, participant_id: str,
+          admitted: bool = True) -> None:
+    """Let a guest waiting in the lobby in, or turn them away (their page
+    joins, or says so, at its next try); 404 for nobody waiting by that id."""
+    session, _ = _moderated(tenant, session_id, token, needs_node=False)
+    stored = db.session.execute(sa.update(Participant).where(
+        Participant.session_id == session.id, Participant.public_id == participant_id,
+        Participant.admission == WAITING).values(admission=ADMITTED if admitted else DENIED))
+    if not stored.rowcount:  # type: ignore[attr-defined]
+        raise NotFound("Nobody waits in the lobby by this id")
+    db.session.flush()
 
 
 def send_message(tenant: Tenant, session_id: str, token: Authority, kind: str, content: str,

@@ -122,6 +122,9 @@ class Participant(IdMixin, CreatedMixin, Model):
     avatar_url: Mapped[str | None] = mapped_column(sa.String(2000))
     user_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     guest: Mapped[bool] = mapped_column(default=False)  # came by a guest link
+    # A guest in the lobby of a room that asks its moderators (room_rules.py):
+    # "waiting", then "admitted" or "denied"; None for everyone else.
+    admission: Mapped[str | None] = mapped_column(sa.String(10))
 
     def present(self, now: datetime, reconnect_seconds: float) -> bool:
         """In the meeting as its node last reported, or gone for less than the

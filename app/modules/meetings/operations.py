@@ -26,6 +26,14 @@ from app.modules.media_nodes.operations import is_live, least_loaded_node
 from app.modules.meetings import outbox
 from app.modules.meetings.activity import record_activity
 from app.modules.meetings.models import MeetingSession, Participant, Room
+from app.modules.meetings.room_rules import (
+    auto_record_mode,
+    moderator_left,
+    permissions_for,
+    require_room_for,
+    schedule_session_end,
+    starts_muted,
+)
 from app.modules.meetings.scheduling import (
     Address,
     RoomState,
@@ -37,7 +45,7 @@ from app.modules.settings.operations import room_settings
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url
 from app.protocol.join_token import (
-    DEFAULT_PERMISSIONS,
+    MUTED_CLAIM,
     RESUME_CLAIM,
     InvalidJoinToken,
     JoinGrant,
@@ -52,7 +60,7 @@ T = TypeVar("T")
 
 # Job kinds that the outputs domain handles (meetings does not import it):
 # payload {"session_id"} (the row id).
-AUTO_RECORD = "meetings.auto_record"  # a session started in a room with auto_record
+AUTO_RECORD = "meetings.auto_record"  # a session started in a room that records by itself
 SESSION_ENDED = "meetings.session_ended"  # its outputs stop
 
 
@@ -135,7 +143,8 @@ def running_session(company: Tenant, room: Room) -> MeetingSession:
         ).scalar(), make)
     if made and session is made[-1]:
         outbox.session_started(session)
-        if room.auto_record in ("video", "audio"):
+        schedule_session_end(session, room)
+        if auto_record_mode(room) is not None:
             enqueue(AUTO_RECORD, {"session_id": session.id})
     return session
 
@@ -164,6 +173,7 @@ def join_room(company: Tenant, address: Address, display_name: str,
     require_open(address)
     room = address.room or personal_room(company, address.organizer)
     session = running_session(company, room)
+    require_room_for(session, guest=False)
     # Placing locks the session row: before the participant's insert, whose
     # foreign key share-locks it too (two first joins would deadlock).
     node = place_session(company, session)
@@ -229,15 +239,18 @@ def rejoin_room(company: Tenant, code: str, token: str) -> JoinTicket:
 def issue_ticket(company: Tenant, session: MeetingSession, node: MediaNode,
             participant: Participant, resuming: bool = False) -> JoinTicket:
     role = Role(participant.role)
+    room = session.room
+    extra = {"company": str(company.id), RESUME_CLAIM: "1" if resuming else "0"}
+    if starts_muted(room) and not resuming:
+        extra[MUTED_CLAIM] = "1"
     config = settings()
     private_pem, _ = join_token_keys(config.secret_key, config.join_token_private_key)
     now = time.time()
     token = sign(JoinGrant(
         session_id=session.public_id, participant_id=participant.public_id,
         display_name=participant.display_name, role=role,
-        permissions=DEFAULT_PERMISSIONS[role], node_id=node.node_id,
-        mute_mode=session.mute_mode, locked=session.locked,
-        extra={"company": str(company.id), RESUME_CLAIM: "1" if resuming else "0"}),
+        permissions=permissions_for(room, role), node_id=node.node_id,
+        mute_mode=session.mute_mode, locked=session.locked, extra=extra),
         private_pem, ttl_seconds=config.join_token_ttl_seconds, now=now)
     return JoinTicket(
         session_id=session.public_id, participant_id=participant.public_id, role=role,
@@ -304,6 +317,19 @@ def record_events(events: NodeEvents) -> None:
         if stored.rowcount:  # type: ignore[attr-defined]
             outbox.participant_changed(event.session_id, event.participant_id,
                                        joined=event.kind is EventKind.JOINED)
+            if event.kind is EventKind.LEFT:
+                _left(event.session_id, event.participant_id)
+
+
+def _left(session_id: str, participant_id: str) -> None:
+    """What a room's options do when someone leaves (room_rules.moderator_left)."""
+    found = db.session.execute(
+        sa.select(Participant, MeetingSession).join(
+            MeetingSession, Participant.session_id == MeetingSession.id)
+        .where(Participant.public_id == participant_id,
+               MeetingSession.public_id == session_id)).first()
+    if found is not None and found[1].ended_at is None:
+        moderator_left(found[1], found[0])
 
 
 def get_or_create(find: Callable[[], T | None], make: Callable[[], T]) -> T:

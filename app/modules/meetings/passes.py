@@ -20,6 +20,7 @@ from app.errors import Forbidden, Gone, NotFound
 from app.extensions import db
 from app.modules.meetings.models import MeetingSession, Participant
 from app.modules.meetings.operations import JoinTicket, issue_ticket, place_session
+from app.modules.meetings.room_rules import admission_for, require_admitted, require_room_for
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url
 from app.protocol.join_token import Role
@@ -38,16 +39,20 @@ class Pass:
 def issue_pass(company: Tenant, session: MeetingSession, display_name: str, role: Role, *,
                external_user_id: str | None = None, avatar_url: str | None = None,
                user_data: Mapping[str, Any] | None = None, guest: bool = False) -> Pass:
-    """A new participant of the running ``session`` and its pass."""
+    """A new participant of the running ``session`` and its pass. Refused
+    once the room's max_participants are in (``MeetingFull``) and for a guest
+    where the room denies guests (``GuestsNotAllowed``); a guest of a room
+    that asks its moderators waits in its lobby (room_rules.py)."""
     assert session.company_id == company.id
     if session.ended_at is not None:
         raise Gone("The meeting has ended")
+    require_room_for(session, guest)
     key = secrets.token_urlsafe(24)
     participant = Participant(
         public_id=secrets.token_urlsafe(12), session_id=session.id,
         display_name=display_name[:100], role=role.value, pass_digest=token_digest(key),
         external_user_id=external_user_id, avatar_url=avatar_url,
-        user_data=dict(user_data or {}), guest=guest)
+        user_data=dict(user_data or {}), guest=guest, admission=admission_for(session, guest))
     db.session.add(participant)
     db.session.flush()
     return Pass(key=key, url=company_url(company, PASS_PATH + key), participant=participant)
@@ -73,8 +78,12 @@ def pass_holder(company: Tenant, key: str) -> tuple[Participant, MeetingSession]
 
 def join_by_pass(company: Tenant, key: str) -> JoinTicket:
     """A ticket to the media node for the pass's participant (the page's join,
-    and every rejoin after it)."""
+    and every rejoin after it): refused while its guest waits in the lobby
+    (``WaitingForModerator``), once a moderator turned them away, and when
+    the room is full or denies guests now."""
     participant, session = pass_holder(company, key)
+    require_admitted(participant)
+    require_room_for(session, participant.guest, joining=participant)
     node = place_session(company, session)
     return issue_ticket(company, session, node, participant,
                         resuming=participant.joined_at is not None)

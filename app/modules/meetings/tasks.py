@@ -13,9 +13,17 @@ from app.modules.hosts.operations import HOST_DELETED
 from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.operations import is_live
 from app.modules.meetings import outbox
+from app.modules.meetings.commands import end_session
 from app.modules.meetings.models import MeetingSession, Room
 from app.modules.meetings.operations import SESSION_ENDED
+from app.modules.meetings.room_rules import (
+    END_AFTER_DURATION,
+    END_WITHOUT_MODERATOR,
+    due,
+    end_without_moderator_at,
+)
 from app.modules.meetings.scheduling import CLOSE_ROOM
+from app.modules.tenants.models import Company, Tenant
 from app.protocol import node_api
 
 
@@ -34,6 +42,39 @@ def close_room(payload: dict[str, Any]) -> None:
     if room is None or room.closes_at != datetime.fromisoformat(payload["closes_at"]):
         return
     _end(_running(Room.id == room.id), "the meeting's time is over", outbox.ENDED_ROOM_CLOSED)
+
+
+@job_handler(END_AFTER_DURATION)
+def end_after_duration(payload: dict[str, Any]) -> None:
+    """The room's duration_minutes ran out since the session started."""
+    session = _still_running(payload["session_id"])
+    if session is not None:
+        end_session(_tenant_of(session), session, outbox.ENDED_DURATION)
+
+
+@job_handler(END_WITHOUT_MODERATOR)
+def end_without_moderator(payload: dict[str, Any]) -> None:
+    """A moderator left a room that ends without moderators: end it if none
+    came back within its delay; a later leaver's delay runs from their leaving."""
+    session = _still_running(payload["session_id"])
+    at = end_without_moderator_at(session) if session is not None else None
+    if session is None or at is None:
+        return
+    if due(at, utcnow()):
+        end_session(_tenant_of(session), session, outbox.ENDED_NO_MODERATOR)
+    else:
+        enqueue(END_WITHOUT_MODERATOR, payload, run_at=at)
+
+
+def _still_running(session_id: int) -> MeetingSession | None:
+    session = db.session.get(MeetingSession, session_id)
+    return session if session is not None and session.ended_at is None else None
+
+
+def _tenant_of(session: MeetingSession) -> Tenant:
+    company = db.session.get(Company, session.company_id)
+    assert company is not None
+    return Tenant.of(company)
 
 
 def _running(which: sa.ColumnElement[bool]) -> Sequence[MeetingSession]:

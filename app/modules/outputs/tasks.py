@@ -13,6 +13,7 @@ from app.modules.media_nodes.control import send_control
 from app.modules.media_nodes.operations import is_live
 from app.modules.meetings.models import MeetingSession
 from app.modules.meetings.operations import AUTO_RECORD, SESSION_ENDED
+from app.modules.meetings.room_rules import auto_record_mode
 from app.modules.outputs.egress_nodes import is_alive
 from app.modules.outputs.models import EgressNode, SessionOutput
 from app.modules.outputs.operations import (
@@ -81,12 +82,13 @@ def watch_egress(payload: dict[str, Any]) -> None:
 @job_handler(AUTO_RECORD)
 def auto_record(payload: dict[str, Any]) -> None:
     """A session started in a room that records by itself (auto_record video
-    or audio). No egress available: the job fails and is retried."""
+    or audio, or its options' auto_start_recording). No egress available:
+    the job fails and is retried."""
     session = db.session.get(MeetingSession, payload["session_id"])
     if session is None or session.ended_at is not None:
         return
-    mode = session.room.auto_record
-    if mode not in ("video", "audio"):
+    mode = auto_record_mode(session.room)
+    if mode is None:
         return
     start_recording(_tenant(session.company_id), session, audio_only=mode == "audio")
 
