@@ -152,10 +152,36 @@ def demo_command() -> None:
                                 DEMO["admin_password"], "admin", if_absent=True)
         settings = current_settings()
         sso = _sso_link(info["admin_host_name"], info["admin_host_id"])
+        rooms_api, rooms_key = _demo_rooms_api(info["admin_host_name"])
     api = info["api_url"].rstrip("/")
     outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
     room = info["admin_meeting_url"]
-    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, sso=sso, **DEMO))
+    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, sso=sso,
+                                  rooms_api=rooms_api, rooms_key=rooms_key, **DEMO))
+
+
+def _demo_rooms_api(host_name: str) -> tuple[str, str]:
+    """The demo company's rooms API base URL and an API key of it: the same
+    key at every start (derived from SECRET_KEY; only its digest is stored)."""
+    import hashlib
+    import hmac
+
+    from app.api.prefixes import ROOMS_API_PREFIX
+    from app.extensions import db
+    from app.extensions import settings as current_settings
+    from app.modules.api_keys.operations import KEY_PREFIX, ensure_key
+    from app.modules.hosts.resolvers import tenant_at
+    from app.modules.tenants.operations import company_url
+
+    tenant = tenant_at(host_name)
+    if tenant is None:
+        return "(no demo company)", ""
+    secret = current_settings().secret_key.encode()
+    key = KEY_PREFIX + "demo_" + hmac.new(secret, b"demo rooms API key",
+                                           hashlib.sha256).hexdigest()[:32]
+    ensure_key(tenant.id, "demo (confera demo)", key)
+    db.session.commit()
+    return company_url(tenant, ROOMS_API_PREFIX), key
 
 
 def _sso_link(host_name: str, host_id: int | None) -> str:
@@ -182,6 +208,7 @@ Confera is starting.
   Dev mail outbox      {outbox}
   Meeting room         {room}  (open it in two tabs)
   Host portal (SSO)    {sso}
+  Rooms API (Eyeson)   {rooms_api}  (Authorization: {rooms_key})
 
 Create a company and a host (paste into a shell):
 

@@ -84,3 +84,19 @@ def test_the_dev_media_node_port_follows_the_web_port(settings):
     assert second.public_url == "ws://127.0.0.1:7980"
     chosen = dev_node_environment(settings, 5100, {"SFU_PORT": "9000"})
     assert NodeSettings.from_env(chosen).port == 9000
+
+
+def test_the_demo_banner_gives_the_rooms_api_base_url_and_a_key_that_works(web):
+    import re
+
+    import httpx
+
+    lines = [re.search(r"Rooms API \(Eyeson\)\s+(\S+)\s+\(Authorization: (\S+)\)",
+                       run_cli("demo", env=web["env"]).stdout) for _ in range(2)]
+    assert lines[0] and lines[1] and lines[0].groups() == lines[1].groups()  # the same key
+    base, key = lines[0].groups()
+    assert base == f"http://admin.confera.localhost:{web['port']}/api/rooms/v1"
+    answer = httpx.get(f"http://127.0.0.1:{web['port']}/api/rooms/v1/rooms",
+                       headers={"Host": f"admin.confera.localhost:{web['port']}",
+                                "Authorization": key})
+    assert (answer.status_code, answer.json()) == (200, [])

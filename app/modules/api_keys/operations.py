@@ -52,6 +52,18 @@ def new_key(company_id: int, name: str, created_by_id: int | None = None) -> tup
     return key, row
 
 
+def ensure_key(company_id: int, name: str, key: str) -> None:
+    """``key`` is a live key of ``company_id`` (the CLI's demo key, the same
+    at every start: derived from SECRET_KEY, so never stored in the clear)."""
+    exists = db.session.execute(sa.select(ApiKey.id).where(
+        ApiKey.digest == token_digest(key), ApiKey.company_id == company_id,
+        ApiKey.revoked_at.is_(None))).scalar()
+    if exists is None:
+        db.session.add(ApiKey(public_id="key_" + secrets.token_urlsafe(12),
+                              company_id=company_id, name=name, digest=token_digest(key)))
+        db.session.flush()
+
+
 def list_api_keys(actor: Actor, company_id: int) -> list[ApiKeyRecord]:
     """The company's keys that still work, oldest first, without their secrets."""
     actor.require(HostRole.COMPANY_ADMIN)
