@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from app.api.meeting import bp
 from app.api.meeting.join import join_schema, ticket_schema
+from app.api.meeting.lobby import lobby_schema
 from app.api.meeting.moderation import ACTIONS, ok_schema
 from app.api.meeting.outputs import outputs_schema
 from app.api.openapi import body_schema, error_responses, new_spec
@@ -31,9 +32,10 @@ JOIN_ERRORS = {
 MODERATION_ERRORS = {
     "400": "Not JSON, or a moderator removing themself",
     "401": "No join token, or not one this platform signed",
-    "403": "The token is not a moderator's of this session",
+    "403": "The token is not a moderator's of this session; start_recording, "
+           "stop_recording: the room's options forbid it",
     "404": "No running session with this id, nobody joined yet, no such participant, "
-           "or an unknown action",
+           "nobody waiting in the lobby by this id (admit), or an unknown action",
     "409": "allow_speak outside qa mode; stop_live or stop_recording with none running; "
            "start_live or start_recording while the last one is still stopping",
     "415": "Content-Type is not application/json",
@@ -90,6 +92,18 @@ def build_spec() -> dict[str, Any]:
                         "schema": {"type": "string"}}],
         "responses": {"200": {"description": "OK", "content": {
             "application/json": {"schema": outputs_schema}}},
+            **error_responses({key: MODERATION_ERRORS[key] for key in ("401", "403", "404")})},
+    }})
+    spec.path(path="/api/v1/sessions/{session_id}/lobby", operations={"get": {
+        "operationId": "lobby", "summary": "The guests waiting to be let in",
+        "description": (
+            "In a room whose guest_policy is ask_moderator, the guests waiting for a "
+            "moderator, first come first; the admit action lets one in or turns them away."),
+        "tags": ["moderation"], "security": [{"joinToken": []}],
+        "parameters": [{"name": "session_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "OK", "content": {
+            "application/json": {"schema": lobby_schema}}},
             **error_responses({key: MODERATION_ERRORS[key] for key in ("401", "403", "404")})},
     }})
     return spec.to_dict()

@@ -13,7 +13,8 @@ def test_the_document_is_valid_and_lists_join_and_every_action(client):
     assert response.status_code == 200
     spec = response.json
     validate(spec)
-    expected = {"/api/v1/rooms/{access_code}/join", "/api/v1/sessions/{session_id}/outputs"} | {
+    expected = {"/api/v1/rooms/{access_code}/join", "/api/v1/sessions/{session_id}/outputs",
+                "/api/v1/sessions/{session_id}/lobby"} | {
         f"/api/v1/sessions/{{session_id}}/{action}" for action in ACTIONS}
     assert set(spec["paths"]) == expected
     mute_mode = spec["paths"]["/api/v1/sessions/{session_id}/mute_mode"]["post"]
