@@ -75,7 +75,7 @@ def test_the_page_shows_the_rooms_messages_banner_and_look(client, passes):
 
 
 def test_moderators_get_their_message_and_keep_their_controls(client, passes):
-    config, html = _page(client, passes, "exam", Role.MODERATOR, "?lang=fr")
+    config, _ = _page(client, passes, "exam", Role.MODERATOR, "?lang=fr")
     assert config["moderator_message"] == "Moderators: Physics is recorded."
     assert config["language"] == "fr"  # the URL's language wins over the room's
     assert "chat" in config["hidden_controls"]  # hide_chat is for everyone
