@@ -22,8 +22,8 @@ OPTIONS = {
     "banner_text": "Exam today", "banner_color": "#aa0000",
     "exit_url": "https://school.example/bye", "hide_chat": True, "show_names": False,
     "logo_url": "https://school.example/logo.png", "language": "de", "record": False,
-    "background_color": "#102030",
-    "lock": {"hide_user_list": True, "disable_camera": True},
+    "background_color": "#102030", "mute_on_start": True,
+    "lock": {"hide_user_list": True, "disable_camera": True, "disable_public_chat": True},
 }
 
 
@@ -70,17 +70,19 @@ def test_the_page_shows_the_rooms_messages_banner_and_look(client, passes):
     assert body is not None
     classes = set(body.group(1).split())
     assert {"hide-chat", "hide-people", "hide-camera", "hide-names", "widescreen",
-            "hide-record"} <= classes
+            "hide-record", "hide-chat-form"} <= classes
     assert config["recording_controls"] is False
+    assert config["mic_off"] is True  # mute_on_start: the page joins muted
 
 
 def test_moderators_get_their_message_and_keep_their_controls(client, passes):
-    config, _ = _page(client, passes, "exam", Role.MODERATOR, "?lang=fr")
+    config, html = _page(client, passes, "exam", Role.MODERATOR, "?lang=fr")
     assert config["moderator_message"] == "Moderators: Physics is recorded."
     assert config["language"] == "fr"  # the URL's language wins over the room's
     assert "chat" in config["hidden_controls"]  # hide_chat is for everyone
     assert "people" not in config["hidden_controls"] and "camera" not in config[
         "hidden_controls"]
+    assert "hide-chat-form" not in html  # the chat lock is for attendees
 
 
 def test_a_room_without_options_gets_the_page_as_before(client, passes):
