@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.egress import labels
-from app.egress.layouts import Box, boxes, fit
+from app.egress.layouts import Box, boxes, clip, fit
 from app.egress.overlays import Overlay, blend
 from app.protocol.egress_api import Layout, LayoutSpec
 
@@ -55,7 +55,7 @@ class Compositor:
         arrangement = arrangement or LayoutSpec()
         placed = place(tiles, layout, focus, arrangement)
         shown = 0
-        for tile, box in zip(placed, boxes(layout, len(placed), self.width, self.height),
+        for tile, box in zip(placed, self._boxes(layout, len(placed), arrangement),
                              strict=True):
             if tile is None:
                 continue  # a spot kept free: the background shows
@@ -70,6 +70,12 @@ class Compositor:
         for _, overlay in (item for item in layers if item[0] > 0):
             blend(overlay, self._y, self._u, self._v)
         return av.VideoFrame.from_ndarray(self._buffer, format="yuv420p"), shown
+
+    def _boxes(self, layout: Layout, count: int, arrangement: LayoutSpec) -> list[Box]:
+        """The layout's boxes, or the arrangement's own (clipped to the picture)."""
+        if not arrangement.boxes:
+            return boxes(layout, count, self.width, self.height)
+        return [clip(Box(*box[:4]), self.width, self.height) for box in arrangement.boxes][:count]
 
     def _paint_frame(self, frame: av.VideoFrame, box: Box) -> None:
         inner = fit(frame.width, frame.height, box)
@@ -101,19 +107,20 @@ def place(tiles: list[Tile], layout: Layout, focus: str,
           arrangement: LayoutSpec) -> list[Tile | None]:
     """The tiles by position. Without users or slots, the layout's own order
     (``arrange``). Otherwise each listed id's tile in its spot (an absent
-    one's spot free), padded or cut to ``slots``; with ``fill`` the others
+    one's spot free), padded or cut to ``slots`` (or as many as ``boxes``); with ``fill`` the others
     take the free spots and, without slots, the spots after the listed."""
-    if not arrangement.users and not arrangement.slots:
+    slots = len(arrangement.boxes) or arrangement.slots
+    if not arrangement.users and not slots:
         return list(arrange(tiles, layout, focus))
     cameras = {t.participant_id: t for t in tiles if not t.screen}
     placed: list[Tile | None] = [cameras.get(uid) if uid else None for uid in arrangement.users]
-    if arrangement.slots:
-        placed = (placed + [None] * arrangement.slots)[:arrangement.slots]
+    if slots:
+        placed = (placed + [None] * slots)[:slots]
     if arrangement.fill:
         taken = {id(t) for t in placed if t is not None}
         rest = [t for t in tiles if id(t) not in taken]
         placed = [spot if spot is not None or not rest else rest.pop(0) for spot in placed]
-        if not arrangement.slots:
+        if not slots:
             placed += rest
     return placed
 

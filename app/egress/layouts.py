@@ -65,3 +65,9 @@ def fit(frame_width: int, frame_height: int, box: Box) -> Box:
     width, height = int(frame_width * scale), int(frame_height * scale)
     return _even(box.x + (box.width - width) // 2, box.y + (box.height - height) // 2,
                  width, height)
+
+
+def clip(box: Box, width: int, height: int) -> Box:
+    """``box`` inside a ``width`` x ``height`` picture, even, at least 2x2."""
+    x, y = min(max(box.x, 0), width - 2), min(max(box.y, 0), height - 2)
+    return _even(x, y, min(box.width, width - x), min(box.height, height - y))

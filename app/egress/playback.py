@@ -49,7 +49,7 @@ class Playback:
         """Fetched and playing, or ``PlaybackFailed``."""
         self._path = await _download(self.spec.url)
         try:
-            self._open()
+            await asyncio.to_thread(self._open)  # probing the file is I/O and codec work
         except (av.FFmpegError, OSError, ValueError) as exc:
             self._remove_file()
             raise PlaybackFailed(f"cannot play {self.spec.url}: {exc}") from exc
@@ -83,7 +83,7 @@ class Playback:
             if 0 <= self.spec.loop_count < plays:
                 break
             await asyncio.to_thread(self._close)
-            self._open()
+            await asyncio.to_thread(self._open)
         self._ended(self)
 
     async def _read(self, track: object) -> None:

@@ -147,12 +147,15 @@ class LayoutSpec:
     """Which tile goes where. ``users``: participant ids in position order,
     "" for a spot kept free; ``fill``: other participants take the free and
     the further spots (auto), else only the listed ones show (custom);
-    ``slots``: the number of positions (0: as many as there are tiles)."""
+    ``slots``: the number of positions (0: as many as there are tiles);
+    ``boxes``: the positions themselves, [x, y, width, height] in the
+    picture's pixels, instead of the layout's (as many slots as boxes)."""
 
     users: list[str] = field(default_factory=list)
     fill: bool = True
     slots: int = 0
     show_names: bool = True
+    boxes: list[list[int]] = field(default_factory=list)
 
 
 @dataclass

@@ -21,10 +21,13 @@ from PIL import Image
 from app.protocol.egress_api import (
     ClearLayer,
     LayerSpec,
+    Layout,
+    LayoutSpec,
     OutputKind,
     OutputState,
     PlaybackSpec,
     SetLayer,
+    SetLayout,
     StartPlayback,
     StopOutput,
     StopPlayback,
@@ -130,6 +133,18 @@ def test_a_text_insert_replaces_the_foreground_and_clearing_removes_it(
     picture = composing.snapshot()
     assert share(picture[560:595, 60:500], (255, 0, 0)) > 0.9  # Ann's tile again
     assert share(picture[0:100, 700:1260], YELLOW) < 0.01
+
+
+def test_a_layout_with_positions_shows_the_listed_participant_there_only(
+        composing: Composing) -> None:
+    session, bob = composing.meeting.session_id, composing.meeting.participants["Bob Blue"]
+    assert composing.send(SetLayout(session_id=session, layout=Layout.GRID, arrangement=LayoutSpec(
+        users=[bob, ""], fill=False, boxes=[[0, 0, 320, 240], [640, 360, 640, 360]]))) == 200
+    picture = composing.snapshot()
+    assert share(picture[20:220, 20:300], (0, 0, 255)) > 0.9  # Bob's 320x240 at the corner
+    assert share(picture, (0, 0, 255)) == pytest.approx(320 * 240 / (WIDTH * HEIGHT), abs=0.02)
+    assert share(picture, (255, 0, 0)) < 0.01  # Ann is not listed (custom)
+    assert composing.send(SetLayout(session_id=session, layout=Layout.GRID)) == 200
 
 
 def test_a_layer_whose_image_cannot_be_used_is_refused(composing: Composing) -> None:

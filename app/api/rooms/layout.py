@@ -2,7 +2,8 @@
 composed picture's arrangement: ``layout`` auto (free spots filled by the
 others) or custom (only those listed), ``users`` by position ("" keeps a
 spot free), a named layout (``name``: a podium of one to nine spots, or a
-presentation layout: the first user large), ``show_names``."""
+presentation layout: the first user large), or the positions themselves
+(``map``), ``show_names``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def arrangement(data: dict[str, Any]) -> Arrangement:
     users, name = list(data.get("users") or []), data.get("name")
     fill = data.get("layout", "auto") == "auto"
     show_names = data.get("show_names", True)
+    if data.get("map"):
+        return Arrangement(Layout.GRID, "", LayoutSpec(users=users, fill=fill,
+                                                       show_names=show_names,
+                                                       boxes=data["map"]))
     if name in PRESENTATIONS:
         return Arrangement(Layout.SPEAKER, users[0] if users and users[0] else "",
                            LayoutSpec(users=users, fill=fill, slots=PRESENTATIONS[name],

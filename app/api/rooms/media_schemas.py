@@ -4,6 +4,7 @@ query string, form or JSON (``params.load_params``)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
@@ -12,6 +13,7 @@ from app.api.rooms.schemas import LAYOUTS, MAX_ID
 
 MAX_URL = 2000
 MAX_TEXT = 1000
+MAX_BOXES = 16
 _http = {"http", "https"}
 # Eyeson's named layouts: the podiums by their number of spots, and the
 # presentation layouts (a presenter large, the others in a strip).
@@ -34,6 +36,30 @@ class PlayerUrlSchema(Schema):
     player_url = _url(required=True)
 
 
+class LayoutMap(fields.Field):
+    """Eyeson's ``map``: positions ``[[x, y, width, height(, fit)], ...]`` in
+    the picture's pixels, as JSON text or a list; the fit is ignored."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> list[list[int]]:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValidationError("Not JSON.") from exc
+        if not isinstance(value, list) or not 0 < len(value) <= MAX_BOXES:
+            raise ValidationError(f"A list of 1 to {MAX_BOXES} positions.")
+        return [self._box(box) for box in value]
+
+    @staticmethod
+    def _box(box: Any) -> list[int]:
+        if not isinstance(box, list) or len(box) not in (4, 5) or not all(
+                isinstance(n, int | float) and not isinstance(n, bool) and 0 <= n <= 3840
+                for n in box[:4]) or box[2] < 2 or box[3] < 2:
+            raise ValidationError("Each position is [x, y, width, height] in pixels.")
+        return [int(n) for n in box[:4]]
+
+
 class LayoutSchema(Schema):
     layout = fields.String(validate=validate.OneOf(LAYOUTS))
     users = fields.List(fields.String(validate=validate.Length(max=MAX_ID)),
@@ -43,6 +69,7 @@ class LayoutSchema(Schema):
     name = fields.String(validate=validate.OneOf([*PODIUMS, *PRESENTATIONS]))
     audio_insert = fields.String(validate=validate.OneOf(("enabled", "disabled", "audio_only")))
     audio_insert_position = fields.Dict()
+    map = LayoutMap()
 
     @pre_load
     def single_user(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ once the session has ended."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from app.modules.outputs.egress_nodes import send_command
 from app.modules.outputs.operations import lock_running, public_address, serving_egress
 from app.modules.tenants.models import Tenant
 from app.protocol import egress_api
-from app.protocol.egress_api import LayerSpec, LayoutSpec, PlaybackSpec
+from app.protocol.egress_api import LayerSpec, PlaybackSpec
 
 Z_INDEXES = (-1, 1)  # background, foreground
 MAX_URL = 2000
@@ -40,9 +40,7 @@ def set_layout(company: Tenant, session: MeetingSession, arranged: Arrangement) 
     id; any other id (a playback's play id, one who left) stays as given."""
     lock_running(company, session)
     ids = _participant_ids(session, [*arranged.spec.users, arranged.focus])
-    spec = LayoutSpec(users=[ids.get(user, user) for user in arranged.spec.users],
-                      fill=arranged.spec.fill, slots=arranged.spec.slots,
-                      show_names=arranged.spec.show_names)
+    spec = replace(arranged.spec, users=[ids.get(user, user) for user in arranged.spec.users])
     arranged = Arrangement(layout=arranged.layout, focus=ids.get(arranged.focus, arranged.focus),
                            spec=spec)
     composition(session, for_update=True).layout = stored_arrangement(arranged)
@@ -80,8 +78,8 @@ def start_playback(company: Tenant, session: MeetingSession, playback: PlaybackS
     check_media_url(playback.url, "playback[url]")
     lock_running(company, session)
     ids = _participant_ids(session, [playback.replacement_id])
-    playback = PlaybackSpec(**{**asdict(playback), "replacement_id": ids.get(
-        playback.replacement_id, playback.replacement_id)})
+    playback = replace(playback, replacement_id=ids.get(playback.replacement_id,
+                                                       playback.replacement_id))
     stored = composition(session, for_update=True)
     stored.playbacks = {**stored.playbacks, playback.play_id: asdict(playback)}
     _tell(session, egress_api.StartPlayback(session_id=session.public_id, playback=playback))

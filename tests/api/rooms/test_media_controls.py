@@ -332,6 +332,26 @@ def test_eyesons_layout_parameters_map_onto_the_egress_arrangement(params, expec
             arranged.spec.slots) == expected
 
 
+@pytest.mark.parametrize("as_, positions", [
+    ("json", [[0, 0, 640, 360], [640, 0, 640, 360, "cover"]]),
+    ("form", "[[0, 0, 640, 360], [640, 0, 640, 360.0, \"cover\"]]"),
+])
+def test_a_layout_map_gives_the_positions_themselves(app, team, rooms_api, meeting, egress,
+                                                     as_, positions):
+    key = meeting["key"]
+    assert call(rooms_api, team, key, "POST", "/snapshot", {}).status_code == 201
+    answer = rooms_api("POST", f"/rooms/{key}/layout", team, key=None, as_=as_,
+                       layout="custom", map=positions, **{"users[]" if as_ == "form"
+                                                           else "users": ["bob"]})
+    assert answer.status_code == 200, answer.json
+    sent = egress.received()[-1]
+    assert isinstance(sent, egress_api.SetLayout)
+    assert sent.arrangement.boxes == [[0, 0, 640, 360], [640, 0, 640, 360]]
+    assert sent.arrangement.users == [participant_id(app, "bob")]
+    for bad in ("not json", [], [[0, 0, 640]], [[0, 0, -5, 10]], [[0, 0, 1, "x"]]):
+        assert_error(rooms_api("POST", f"/rooms/{key}/layout", team, key=None, map=bad), 400)
+
+
 # -- the API key's calls -------------------------------------------------------------------
 
 
