@@ -75,6 +75,7 @@ bench: install
 	$(PY) bench/join.py
 	$(PY) bench/egress.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/bbb.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,8 @@ DUPLICATE_MESSAGE = "This conference was already in existence and may currently 
 
 def create_fields(company: Tenant, room: Room, session: MeetingSession,
                   duplicate: bool) -> list[Field]:
-    """create's answer (after returncode)."""
+    """create's answer (after returncode). A session this create started has
+    had nobody in yet."""
     params = create_params(room)
     fields: list[Field] = [
         ("meetingID", room.external_id), *_ids(room, session),
@@ -26,7 +27,7 @@ def create_fields(company: Tenant, room: Room, session: MeetingSession,
         ("attendeePW", room.attendee_password), ("moderatorPW", room.moderator_password),
         ("createTime", session.started_at), ("voiceBridge", stored(room, "voiceBridge")),
         ("dialNumber", params.get("dialNumber")), ("createDate", create_date(session.started_at)),
-        ("hasUserJoined", has_user_joined(company, session)),
+        ("hasUserJoined", duplicate and has_user_joined(company, session)),
         ("duration", options_of(room.options).duration_minutes),
         ("hasBeenForciblyEnded", False),
     ]
