@@ -153,11 +153,13 @@ def demo_command() -> None:
         settings = current_settings()
         sso = _sso_link(info["admin_host_name"], info["admin_host_id"])
         rooms_api, rooms_key = _demo_rooms_api(info["admin_host_name"])
+        bbb_url, bbb_secret = _demo_bbb_api(info["admin_host_name"])
     api = info["api_url"].rstrip("/")
     outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
     room = info["admin_meeting_url"]
     click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, sso=sso,
-                                  rooms_api=rooms_api, rooms_key=rooms_key, **DEMO))
+                                  rooms_api=rooms_api, rooms_key=rooms_key, bbb_url=bbb_url,
+                                  bbb_secret=bbb_secret, **DEMO))
 
 
 def _demo_rooms_api(host_name: str) -> tuple[str, str]:
@@ -182,6 +184,21 @@ def _demo_rooms_api(host_name: str) -> tuple[str, str]:
     ensure_key(tenant.id, "demo (confera demo)", key)
     db.session.commit()
     return company_url(tenant, ROOMS_API_PREFIX), key
+
+
+def _demo_bbb_api(host_name: str) -> tuple[str, str]:
+    """The demo company's BBB API URL and shared secret (made at first use)."""
+    from app.api.prefixes import BBB_API_PREFIX
+    from app.extensions import db
+    from app.modules.hosts.resolvers import tenant_at
+    from app.modules.tenants.operations import company_url, shared_secret_of
+
+    tenant = tenant_at(host_name)
+    if tenant is None:
+        return "(no demo company)", ""
+    secret = shared_secret_of(tenant).value
+    db.session.commit()
+    return company_url(tenant, BBB_API_PREFIX), secret
 
 
 def _sso_link(host_name: str, host_id: int | None) -> str:
@@ -209,6 +226,7 @@ Confera is starting.
   Meeting room         {room}  (open it in two tabs)
   Host portal (SSO)    {sso}
   Rooms API (Eyeson)   {rooms_api}  (Authorization: {rooms_key})
+  BBB API              {bbb_url}  (secret: {bbb_secret})
 
 Create a company and a host (paste into a shell):
 

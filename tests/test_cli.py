@@ -100,3 +100,21 @@ def test_the_demo_banner_gives_the_rooms_api_base_url_and_a_key_that_works(web):
                        headers={"Host": f"admin.confera.localhost:{web['port']}",
                                 "Authorization": key})
     assert (answer.status_code, answer.json()) == (200, [])
+
+
+def test_the_demo_banner_gives_the_bbb_url_and_a_secret_that_signs(web):
+    import hashlib
+    import re
+
+    import httpx
+
+    banner = run_cli("demo", env=web["env"]).stdout
+    found = re.search(r"BBB API\s+(\S+)\s+\(secret: (\S+)\)", banner)
+    assert found
+    url, secret = found.groups()
+    assert url == f"http://admin.confera.localhost:{web['port']}/bigbluebutton/api/"
+    checksum = hashlib.sha1(f"getMeetings{secret}".encode()).hexdigest()
+    answer = httpx.get(f"http://127.0.0.1:{web['port']}/bigbluebutton/api/getMeetings"
+                       f"?checksum={checksum}",
+                       headers={"Host": f"admin.confera.localhost:{web['port']}"})
+    assert "<returncode>SUCCESS</returncode>" in answer.text
