@@ -49,7 +49,8 @@ def create_room() -> tuple[Response, int]:
     node = place_session(tenant, session)
     user = data["user"]
     given = issue_pass(tenant, session, user["name"].strip(), Role.MODERATOR,
-                       external_user_id=user.get("id"), avatar_url=user.get("avatar"))
+                       external_user_id=user.get("id"), avatar_url=user.get("avatar"),
+                       user_data={"custom_fields": user["custom_fields"]})
     ticket = issue_ticket(tenant, session, node, given.participant)
     document = room_document(RoomUser(tenant, given.key, given.participant, session), ticket)
     db.session.commit()

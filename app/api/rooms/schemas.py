@@ -37,10 +37,15 @@ def _url(allow_none: bool = False) -> fields.Url:
     return fields.Url(schemes=_http, validate=validate.Length(max=2000), allow_none=allow_none)
 
 
+class UserCustomFieldsSchema(LenientSchema):
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+
+
 class UserSchema(LenientSchema):
     id = fields.String(validate=validate.Length(1, MAX_ID))
     name = _name(100)
     avatar = _url(allow_none=True)
+    custom_fields = fields.Nested(UserCustomFieldsSchema, load_default=dict)
 
 
 class CustomFieldsSchema(LenientSchema):
@@ -89,15 +94,11 @@ class RoomCreateSchema(LenientSchema):
     options = fields.Nested(OptionsSchema, load_default=dict)
 
 
-class GuestCustomFieldsSchema(LenientSchema):
-    locale = fields.String(validate=validate.OneOf(LOCALES))
-
-
 class GuestSchema(LenientSchema):
     id = fields.String(validate=validate.Length(1, MAX_ID))
     name = _name(100)
     avatar = _url(allow_none=True)
-    custom_fields = fields.Nested(GuestCustomFieldsSchema, load_default=dict)
+    custom_fields = fields.Nested(UserCustomFieldsSchema, load_default=dict)
 
 
 class PageSchema(LenientSchema):

@@ -93,6 +93,16 @@ def test_users_of_post_rooms_are_moderators_with_their_own_pass(app, meeting):
             ("jane", Role.MODERATOR.value, False), ("bob", Role.MODERATOR.value, False)]
 
 
+def test_a_users_avatar_and_custom_fields_are_kept(app, rooms_api, team):
+    answer = rooms_api("POST", "/rooms", team, as_="form", **{
+        "user[name]": "Ann", "user[avatar]": "https://example.test/ann.png",
+        "user[custom_fields][locale]": "de"})
+    assert answer.json["user"]["avatar"] == "https://example.test/ann.png"
+    with app.app_context():
+        ann = db.session.execute(sa.select(Participant)).scalar_one()
+        assert ann.user_data == {"custom_fields": {"locale": "de"}}
+
+
 def test_without_id_a_room_gets_a_random_one(rooms_api, team):
     first = rooms_api("POST", "/rooms", team, user={"name": "A"}).json["room"]["id"]
     second = rooms_api("POST", "/rooms", team, user={"name": "B"}).json["room"]["id"]
