@@ -61,11 +61,20 @@ def stored_composition(session: MeetingSession) -> SessionComposition | None:
 
 
 def opening(session: MeetingSession) -> dict[str, Any]:
-    """``StartOutputs``' fields for what the session's composition holds."""
+    """``StartOutputs``' fields for what the session's composition holds;
+    only those it has (an egress of the version before them still takes a
+    start of a session that has none)."""
     stored = stored_composition(session)
+    if stored is None:
+        return {}
     arranged = arrangement_of(stored)
-    return {"layout": arranged.layout, "arrangement": arranged.spec,
-            "layers": layers_of(stored), "playbacks": playbacks_of(stored)}
+    fields: dict[str, Any] = {"layout": arranged.layout, "arrangement": arranged.spec,
+                              "layers": layers_of(stored), "playbacks": playbacks_of(stored)}
+    return {name: value for name, value in fields.items() if value != _EMPTY[name]}
+
+
+_EMPTY: dict[str, Any] = {"layout": Layout.GRID, "arrangement": LayoutSpec(), "layers": [],
+                          "playbacks": []}
 
 
 def stored_arrangement(arranged: Arrangement) -> dict[str, Any]:
