@@ -29,7 +29,9 @@ XML_TYPE = "text/xml; charset=utf-8"
 # fields (a nested element).
 Field = tuple[str, Any] | ET.Element
 
-# The messageKey BBB gives each kind of domain error (a dialect error brings its own).
+# The messageKey BBB gives each kind of domain error (a dialect error brings
+# its own): by the error's code first, then by its class.
+_CODES = {"guests_not_allowed": "guestDeny", "meeting_full": "maxParticipantsReached"}
 _KEYS: list[tuple[type[AppError], str]] = [
     (ValidationFailed, "validationError"), (BadRequest, "validationError"),
     (NotFound, "notFound"), (Gone, "notFound"), (Forbidden, "forbidden"),
@@ -88,6 +90,8 @@ def render_failed(error: AppError) -> Response:
     our own failure keeps its 5xx)."""
     if isinstance(error, BbbError):
         return failed(error.message_key, error.message)
+    if error.code in _CODES:
+        return failed(_CODES[error.code], error.message)
     for kind, key in _KEYS:
         if isinstance(error, kind):
             return failed(key, error.message)

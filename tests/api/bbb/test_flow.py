@@ -150,3 +150,15 @@ def test_a_meeting_ended_from_the_page_is_no_longer_running(
     again = bbb.call("create", MEETING)  # a new session of the same room
     assert again.tags == reference.CREATE
     assert again.text("createTime") != str(int(session.started_at.timestamp() * 1000))
+
+
+def test_the_rooms_rules_refuse_a_guest_and_a_full_meeting(app: Flask, bbb: BbbCaller,
+                                                           snapshot: Any) -> None:
+    bbb.call("create", {**MEETING, "guestPolicy": "always_deny", "maxParticipants": "1"})
+    join = {"meetingID": "phys-101", "fullName": "Gus", "password": "ap", "redirect": "false"}
+    before = snapshot()
+    assert bbb.call("join", {**join, "guest": "true"}).message_key == "guestDeny"
+    assert snapshot() == before
+    assert bbb.call("join", {**join, "userID": "gus"}).returncode == "SUCCESS"
+    mark_joined(app, "gus")  # in: the one place is taken
+    assert bbb.call("join", {**join, "fullName": "Max"}).message_key == "maxParticipantsReached"
