@@ -16,7 +16,7 @@ from app.modules.meetings.models import MeetingSession
 from app.modules.tenants.models import Company, Tenant
 from tests.api.bbb import reference
 from tests.api.bbb.helpers import mark_joined, room_and_session
-from tests.api.bbb.signing import BbbCaller, parse
+from tests.api.bbb.signing import BbbCaller, parse, signed_query
 
 MEETING = {"name": "Physics 101", "meetingID": "phys-101", "attendeePW": "ap",
            "moderatorPW": "mp"}
@@ -162,3 +162,37 @@ def test_the_rooms_rules_refuse_a_guest_and_a_full_meeting(app: Flask, bbb: BbbC
     assert bbb.call("join", {**join, "userID": "gus"}).returncode == "SUCCESS"
     mark_joined(app, "gus")  # in: the one place is taken
     assert bbb.call("join", {**join, "fullName": "Max"}).message_key == "maxParticipantsReached"
+
+
+SLIDES = b"""<modules><module name="presentation">
+<document url="http://www.sample-pdf.com/sample.pdf" filename="report.pdf"/>
+<document name="sample-presentation.pdf">JVBERi0xLjQK
+</document>
+</module></modules>"""
+
+
+def test_create_accepts_and_keeps_pre_uploaded_documents(
+        app: Flask, bbb: BbbCaller, bbb_company: dict[str, Any]) -> None:
+    query = signed_query("create", {"meetingID": "slides"}, bbb.secret)
+    response = bbb.client.post(f"/bigbluebutton/api/create?{query}", data=SLIDES,
+                               content_type="application/xml",
+                               headers={"Host": bbb.host_name})
+    assert parse(response).tags == reference.CREATE
+    room, _ = room_and_session(app, bbb_company["id"], "slides")
+    assert room.integration_data["documents"] == [
+        {"url": "http://www.sample-pdf.com/sample.pdf", "filename": "report.pdf"},
+        {"name": "sample-presentation.pdf", "embedded_bytes": 9}]
+    bad = bbb.client.post(f"/bigbluebutton/api/create?{query}", data=b"<modules>",
+                          content_type="application/xml", headers={"Host": bbb.host_name})
+    assert parse(bad).message_key == "validationError"
+
+
+def test_join_by_role_and_with_the_meetings_create_time(app: Flask, bbb: BbbCaller) -> None:
+    create_time = bbb.call("create", MEETING).text("createTime") or ""
+    answer = bbb.call("join", {"meetingID": "phys-101", "fullName": "Ria", "role": "moderator",
+                               "createTime": create_time, "userID": "ria",
+                               "redirect": "FALSE"})
+    assert answer.message_key == "successfullyJoined"
+    mark_joined(app, "ria")
+    info = bbb.call("getMeetingInfo", {"meetingID": "phys-101"})
+    assert info.root.findtext("attendees/attendee/role") == "MODERATOR"
