@@ -58,28 +58,29 @@ class Worker:
                 self._stop.wait(self.settings.job_poll_seconds)
         log.info("worker %s stopped", self.name)
 
-    def run_one(self, now: datetime | None = None) -> bool:
+    def run_one(self, now: datetime | None = None) -> int:
         """Take one job due at ``now`` (default: the clock; a test moves it
-        ahead to run a job made for later) and run it; False when none was due."""
+        ahead to run a job made for later) and run it, with the due jobs of
+        its kind when that kind runs in batches; how many ran (0: none was due)."""
         with self.app.app_context():
             now = now or utcnow()
             claimed = self._claim(now)
             if claimed is None:
-                return False
+                return 0
             job_id, kind = claimed
             batch = batched(kind)
             if batch is None:
                 self._execute(job_id)
-            else:
-                self._execute_batch([job_id, *self._claim_more(now, kind, batch.size - 1)],
-                                    batch.handler)
-            return True
+                return 1
+            job_ids = [job_id, *self._claim_more(now, kind, batch.size - 1)]
+            self._execute_batch(job_ids, batch.handler)
+            return len(job_ids)
 
     def run_until_idle(self, now: datetime | None = None) -> int:
         """Run due jobs until none is left; returns how many ran (tests, CLI)."""
         count = 0
-        while self.run_one(now):
-            count += 1
+        while ran := self.run_one(now):
+            count += ran
         return count
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
