@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import av
+import m3u8
 import numpy as np
 import pytest
 from PIL import Image
@@ -24,6 +25,7 @@ from app.protocol.egress_api import (
     Layout,
     LayoutSpec,
     OutputKind,
+    OutputSpec,
     OutputState,
     PlaybackSpec,
     SetLayer,
@@ -46,6 +48,11 @@ class Composing:
     web: FakeEgressWeb
     meeting: Meeting
     files: str  # base URL of the loopback file server
+    live: OutputSpec  # the HLS output that keeps the room open
+
+    def latest_segment(self) -> pathlib.Path:
+        folder = self.egress.storage / self.live.storage_prefix
+        return folder / m3u8.load(str(folder / "live.m3u8")).segments[-1].uri
 
     def send(self, message: Message) -> int:
         return command(self.egress.control_url, message).status_code
@@ -74,6 +81,28 @@ def _files(folder: pathlib.Path) -> None:
         for _ in range(30):
             container.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
         container.mux(stream.encode(None))
+    _tone_file(folder / "tone.mp4")
+
+
+def _tone_file(path: pathlib.Path) -> None:
+    """Two seconds of green with a 1 kHz tone."""
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=15)
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        audio = container.add_stream("aac", rate=48_000)
+        picture = np.zeros((240, 320, 3), np.uint8)
+        picture[...] = GREEN
+        for index in range(30):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+            for part in range(3):  # 3 x 1024 samples a picture (about 64 ms, for 66.7 ms)
+                start = (index * 3 + part) * 1024
+                tone = 0.5 * np.sin(2 * np.pi * 1000 * (start + np.arange(1024)) / 48_000)
+                frame = av.AudioFrame.from_ndarray(tone.astype(np.float32).reshape(1, -1),
+                                                   format="fltp", layout="mono")
+                frame.sample_rate, frame.pts = 48_000, start
+                container.mux(audio.encode(frame))
+        container.mux(video.encode(None))
+        container.mux(audio.encode(None))
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +118,8 @@ def composing(tmp_path_factory: pytest.TempPathFactory, fake_web: FakeEgressWeb,
     try:
         assert meeting.start(egress, live, width=WIDTH, height=HEIGHT).status_code == 200
         fake_web.wait_state(live.output_id, OutputState.LIVE, timeout=15)
-        yield Composing(egress, fake_web, meeting, f"http://127.0.0.1:{server.server_port}")
+        yield Composing(egress, fake_web, meeting, f"http://127.0.0.1:{server.server_port}",
+                        live)
         command(egress.control_url, StopOutput(session_id=meeting.session_id,
                                                output_id=live.output_id))
     finally:
@@ -186,3 +216,25 @@ def test_a_playback_without_a_replacement_gets_a_tile_of_its_own(composing: Comp
     answer = command(composing.egress.control_url, StartPlayback(
         session_id=session, playback=PlaybackSpec(play_id="x", url=composing.files + "/no.mp4")))
     assert answer.status_code == 422
+
+
+def tone_level(segment: pathlib.Path, frequency: float) -> float:
+    """How much of the segment's sound is at ``frequency`` (share of the power
+    within 20 Hz of it)."""
+    with av.open(str(segment)) as container:
+        samples = np.concatenate([f.to_ndarray()[0] for f in  # AAC: planar, the left
+                                  container.decode(audio=0)]).astype(float)
+    power = np.abs(np.fft.rfft(samples)) ** 2
+    hertz = np.fft.rfftfreq(len(samples), 1 / 48_000)
+    return float(power[np.abs(hertz - frequency) < 20].sum() / power.sum())
+
+
+def test_a_playback_with_audio_is_heard_in_the_output(composing: Composing) -> None:
+    session = composing.meeting.session_id
+    assert tone_level(composing.latest_segment(), 1000) < 0.01  # the publishers' 440 Hz only
+    assert composing.send(StartPlayback(session_id=session, playback=PlaybackSpec(
+        play_id="tone", url=composing.files + "/tone.mp4", name="Tone", audio=True,
+        loop_count=-1))) == 200
+    time.sleep(5.0)  # a whole 2 s segment with it
+    assert tone_level(composing.latest_segment(), 1000) > 0.1
+    assert composing.send(StopPlayback(session_id=session, play_id="tone")) == 200
