@@ -85,7 +85,8 @@ def _form_pairs() -> list[tuple[str, str]]:
 
 
 def _form_body() -> str:
-    return request.get_data(cache=True).decode("utf-8", "replace")
+    # Bytes that are not UTF-8 survive to the checksum as they were sent.
+    return request.get_data(cache=True).decode("utf-8", "surrogateescape")
 
 
 def _xml_body() -> bytes | None:
@@ -100,7 +101,7 @@ def _check_signature(call: BbbCall) -> None:
     given = call.params.get("checksum")
     secret = shared_secret_of(call.tenant)
     if "checksum" in request.args:  # the query string is what was signed
-        signed = [without_checksum(request.query_string.decode("latin-1"))]
+        signed = [without_checksum(request.query_string.decode("utf-8", "surrogateescape"))]
     else:  # a form body: as sent, or in the reference's canonical form
         form = dict(reversed(_form_pairs()))  # the first value of each name
         signed = [without_checksum(_form_body()), canonical_form(form)]

@@ -22,7 +22,8 @@ def algorithm_of(checksum: str) -> str | None:
 
 def checksum(call: str, signed: str, secret: str, algorithm: str = "sha1") -> str:
     """The checksum of ``call`` with the signed parameter string ``signed``."""
-    return hashlib.new(algorithm, f"{call}{signed}{secret}".encode()).hexdigest()
+    text = f"{call}{signed}{secret}".encode("utf-8", "surrogateescape")
+    return hashlib.new(algorithm, text).hexdigest()
 
 
 def verify_checksum(call: str, candidates: Iterable[str], given: str | None, secret: str,
@@ -48,5 +49,10 @@ def canonical_form(params: Mapping[str, str]) -> str:
     """A form body's parameter string as the BBB reference defines it for
     POSTs (setConfigXML): names in ASCII order, values encoded as Java's
     URLEncoder does (space as +, only ``a-zA-Z0-9.-*_`` kept)."""
-    return "&".join(f"{name}={quote_plus(value, safe='*').replace('~', '%7E')}"
+    return "&".join(f"{name}={_java_encoded(value)}"
                     for name, value in sorted(params.items()) if name != "checksum")
+
+
+def _java_encoded(value: str) -> str:
+    # Bytes that were not UTF-8 (surrogate-escaped) are encoded as they came.
+    return quote_plus(value, safe="*", errors="surrogateescape").replace("~", "%7E")

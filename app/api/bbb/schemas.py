@@ -14,7 +14,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.api.bbb.errors import BbbError, missing_param
 
-_CONTROL = re.compile(r"[\x00-\x1f]")  # the reference's String: no control characters
+# The reference's String has no control characters; a lone surrogate is a
+# byte that was not UTF-8.
+_CONTROL = re.compile("[\x00-\x1f\ud800-\udfff]")
 
 
 class BbbBoolean(fields.Field):
@@ -45,7 +47,7 @@ def text(max_length: int = 5000, **kwargs: Any) -> fields.String:
 
 def _no_control(value: str) -> None:
     if _CONTROL.search(value.replace("\n", "").replace("\r", "").replace("\t", "")):
-        raise ValidationError("Must not contain control characters.")
+        raise ValidationError("Must be UTF-8 without control characters.")
 
 
 def meeting_id(**kwargs: Any) -> fields.String:
@@ -163,9 +165,17 @@ def parse(schema: Schema, params: Mapping[str, str]) -> dict[str, Any]:
 
 
 def prefixed(params: Mapping[str, str], prefix: str) -> dict[str, str]:
-    """The ``prefix``-named parameters (meta_*, userdata-*) without their prefix."""
-    return {name[len(prefix):]: value for name, value in params.items()
-            if name.startswith(prefix) and len(name) > len(prefix)}
+    """The ``prefix``-named parameters (meta_*, userdata-*) without their
+    prefix; each value a BBB String of at most 5000 characters."""
+    found = {name[len(prefix):]: value for name, value in params.items()
+             if name.startswith(prefix) and len(name) > len(prefix)}
+    for name, value in found.items():
+        try:
+            _no_control(value)
+            validate.Length(max=5000)(value)
+        except ValidationError as exc:
+            raise BbbError("validationError", f"{prefix}{name}: {exc.messages[0]}") from exc
+    return found
 
 
 def _flat(messages: Any) -> dict[str, list[Any]]:

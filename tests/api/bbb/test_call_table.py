@@ -6,6 +6,7 @@ nothing."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.api.bbb import reference
 from tests.api.bbb.helpers import mark_joined
-from tests.api.bbb.signing import BbbCaller, parse
+from tests.api.bbb.signing import BbbCaller, checksum, parse
 
 CONFIG = '<config><localeversion suppressWarning="false">0.9.0</localeversion></config>'
 # call -> (valid parameters on the running meeting "m", the answer's elements)
@@ -175,3 +176,23 @@ def test_unknown_host_name_is_failed(client: FlaskClient) -> None:
     answer = parse(client.get("/bigbluebutton/api/getMeetings?checksum=00",
                               headers={"Host": "nobody.example.test"}))
     assert (answer.tags, answer.returncode) == (reference.FAILED, "FAILED")
+
+
+
+def test_control_characters_and_bytes_not_utf8_are_validation_errors(
+        meeting: BbbCaller, snapshot: Any) -> None:
+    before = snapshot()
+    for call, query in [("create", "meetingID=%00x"), ("create", "meetingID=n&meta_x=%01"),
+                        ("join", "meetingID=m&fullName=Zoe%00&password=ap"),
+                        ("join", "meetingID=m&fullName=Zoe&password=ap&userdata-x=%00")]:
+        mark = checksum(call, query, meeting.secret)
+        answer = parse(meeting.client.get(f"/bigbluebutton/api/{call}?{query}&checksum={mark}",
+                                          headers={"Host": meeting.host_name}))
+        assert (answer.status, answer.message_key) == (200, "validationError"), query
+    raw = b"meetingID=n\xff"  # a form body that is not UTF-8, signed as sent
+    mark = hashlib.sha1(b"create" + raw + meeting.secret.encode()).hexdigest()
+    answer = parse(meeting.client.post(
+        "/bigbluebutton/api/create", data=raw + b"&checksum=" + mark.encode(),
+        content_type="application/x-www-form-urlencoded", headers={"Host": meeting.host_name}))
+    assert (answer.status, answer.message_key) == (200, "validationError")
+    assert snapshot() == before
