@@ -37,7 +37,8 @@ def test_every_control_command_has_its_own_handler_on_the_session():
 
 def _example(command: type[node_api.ControlCommand]) -> node_api.ControlCommand:
     fields = {"participant_id": "p", "locked": True, "mode": sig.MuteMode.QA, "live": True,
-              "recording": False}
+              "recording": False, "kind": "chat", "content": "hello", "from_id": "p",
+              "from_name": "Ann"}
     names = command.__dataclass_fields__
     return command(session_id="s", **{k: v for k, v in fields.items() if k in names})
 
