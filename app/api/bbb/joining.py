@@ -14,6 +14,7 @@ from app.api.bbb.meeting_xml import create_time
 from app.api.bbb.responses import success
 from app.api.bbb.rooms import internal_meeting_id, running_meeting
 from app.api.bbb.schemas import join_schema, parse, prefixed
+from app.modules.meetings.integration import role_for_password
 from app.modules.meetings.models import Room
 from app.modules.meetings.passes import issue_pass
 from app.protocol.join_token import Role
@@ -50,11 +51,10 @@ def _role(room: Room, data: dict[str, Any]) -> Role:
         return Role.MODERATOR if data["role"] == "MODERATOR" else Role.ATTENDEE
     if "password" not in data:
         raise missing_param("password")
-    if data["password"] == room.moderator_password:
-        return Role.MODERATOR
-    if data["password"] == room.attendee_password:
-        return Role.ATTENDEE
-    raise invalid_password()
+    role = role_for_password(room, data["password"])
+    if role is None:
+        raise invalid_password()
+    return role
 
 
 def _user_data(params: dict[str, str]) -> dict[str, str]:

@@ -26,10 +26,12 @@ from app.modules.meetings.integration import (
     current_session,
     find_integration_room,
     integration_room,
+    role_for_password,
     running_sessions,
     update_integration_room,
 )
 from app.modules.meetings.operations import running_session
+from app.protocol.join_token import Role
 
 # A meta_ name becomes an XML element in getMeetingInfo: it must be one.
 _META_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
@@ -61,7 +63,7 @@ def end(call: BbbCall) -> Response:
     """End the meeting for everyone, with its moderator password."""
     data = parse(end_schema, call.params)
     room, session = running_meeting(call.tenant, data["meeting_id"])
-    if data["password"] != room.moderator_password:
+    if role_for_password(room, data["password"]) is not Role.MODERATOR:
         raise invalid_password()
     commands.end(call.tenant, session.public_id, commands.AS_INTEGRATOR)
     return success([("messageKey", "sentEndMeetingRequest"), (

@@ -15,10 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.core.pagination import Page, paginate
+from app.core.security import constant_time_equal
 from app.extensions import db
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.meetings.operations import get_or_create
 from app.modules.tenants.models import Tenant
+from app.protocol.join_token import Role
 
 
 def find_integration_room(company: Tenant, namespace: str, external_id: str) -> Room | None:
@@ -49,6 +51,16 @@ def integration_room(company: Tenant, namespace: str, external_id: str, *,
     room = get_or_create(lambda: find_integration_room(company, namespace, external_id), make)
     db.session.flush()
     return room, bool(made) and room is made[-1]
+
+
+def role_for_password(room: Room, password: str) -> Role | None:
+    """The role that ``password`` gives in ``room`` (its moderator or
+    attendee password), or None for neither; compared in constant time."""
+    for role, expected in ((Role.MODERATOR, room.moderator_password),
+                           (Role.ATTENDEE, room.attendee_password)):
+        if expected is not None and constant_time_equal(password, expected):
+            return role
+    return None
 
 
 def update_integration_room(company: Tenant, room: Room, **changes: Any) -> Room:
