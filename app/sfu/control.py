@@ -7,8 +7,8 @@ from aiohttp import web
 
 from app.protocol import node_api
 from app.protocol.messages import ProtocolError
+from app.sfu.commands import WrongMuteMode
 from app.sfu.node import Node
-from app.sfu.session import WrongMuteMode
 
 
 def control_routes(node: Node) -> list[web.RouteDef]:

@@ -1,11 +1,11 @@
 """A session (one running meeting) on this node: its participants, its
-publications, the notices every participant gets when they change, and what
-the web asks of it (one handler per control command)."""
+publications and the notices every participant gets when they change. What
+the web asks of it is carried out by one handler per control command
+(commands.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Coroutine
@@ -20,6 +20,7 @@ from app.protocol.messages import Message
 from app.protocol.node_api import EventKind
 from app.sfu.activity import Activity, watch_talking
 from app.sfu.aiortc_hooks import request_keyframe, tap_receiver
+from app.sfu.commands import carry_out
 from app.sfu.forwarding import Publication
 from app.sfu.tasks import OwnedTasks
 
@@ -41,10 +42,6 @@ class Refused(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
-
-
-class WrongMuteMode(Exception):
-    """A command that the session's mute mode does not allow (the reason says why)."""
 
 
 class Session:
@@ -259,115 +256,13 @@ class Session:
             sender.send(message)
         self.activity.chat(sender.id, private=to is not None)
 
-    # --- what the web asks (moderators, through the signed control API) ----------------
-
-    @functools.singledispatchmethod
     async def carry_out(self, command: node_api.ControlCommand) -> bool:
-        """Do what ``command`` asks; False when its participant is not here.
-        Raises ``WrongMuteMode`` when the session's mode does not allow it."""
-        raise TypeError(f"no handler for {type(command).__name__}")
+        """Do what ``command`` asks (its handler in commands.py); False when its
+        participant is not here. Raises ``WrongMuteMode`` when the session's
+        mode does not allow it."""
+        return await carry_out(command, self)
 
-    @carry_out.register
-    async def kick(self, command: node_api.Kick) -> bool:
-        participant = self.participants.get(command.participant_id)
-        if participant is None:
-            return False
-        self.node.spend(self.session_id, participant.id, participant.grant.expires_at + 60)
-        participant.send(sig.Kicked(command.reason))
-        await participant.close(sig.CloseCode.KICKED, command.reason)
-        return True
-
-    @carry_out.register
-    async def mute(self, command: node_api.MuteParticipant) -> bool:
-        """One participant's microphone, or everyone's but the moderators'."""
-        target = command.participant_id
-        if target is not None and target not in self.participants:
-            return False
-        for publication in list(self.publications.values()):
-            owner = self.participants.get(publication.participant_id)
-            if publication.kind != "audio" or owner is None:
-                continue
-            if target is None and owner.may(Permission.MODERATE):
-                continue
-            if target in (None, publication.participant_id):
-                self.set_muted(publication, True, by="moderator")
-        return True
-
-    @carry_out.register
-    async def set_mute_mode(self, command: node_api.SetMuteMode) -> bool:
-        """Switch modes; whoever may no longer speak is muted, and q&a starts
-        with nobody allowed."""
-        mode = command.mode
-        if mode is self.mute_mode:
-            return True
-        self.mute_mode = mode
-        # mute_mode says who may speak now; a may_speak notice per allowed
-        # speaker would make their pages mute them, even for conversation.
-        self.allowed_speakers.clear()
-        self.activity.mute_mode(mode)
-        speakers = [p.id for p in self.participants.values() if not p.hidden and self.may_speak(p)]
-        for participant in self.participants.values():
-            participant.send(sig.MuteModeChanged(mode, may_speak=self.may_speak(participant),
-                                                 speakers=speakers))
-        for participant in list(self.participants.values()):
-            self._silence(participant)
-        return True
-
-    @carry_out.register
-    async def allow_speak(self, command: node_api.AllowSpeak) -> bool:
-        """Let a participant speak in q&a mode (they unmute themselves), or take
-        it back and mute them."""
-        if self.mute_mode is not sig.MuteMode.QA:
-            raise WrongMuteMode(f"letting someone speak is for q&a mode; this session is "
-                                f"in {self.mute_mode.value} mode")
-        participant = self.participants.get(command.participant_id)
-        if participant is None:
-            return False
-        if command.allowed:
-            self.allowed_speakers.add(participant.id)
-            self.set_hand(participant.id, False)  # the question is answered
-        else:
-            self.allowed_speakers.discard(participant.id)
-        self.broadcast(sig.MaySpeak(participant.id, self.may_speak(participant)))
-        self._silence(participant)
-        return True
-
-    @carry_out.register
-    async def lock(self, command: node_api.LockSession) -> bool:
-        if self.locked != command.locked:
-            self.locked = command.locked
-            self.broadcast(sig.Locked(command.locked))
-        return True
-
-    @carry_out.register
-    async def set_outputs(self, command: node_api.SetOutputs) -> bool:
-        """Show everyone (and whoever joins later) the live and recording badges."""
-        self.outputs = sig.Outputs(command.live, command.recording, command.live_state,
-                                   command.recording_state, command.reason)
-        self.broadcast(self.outputs)
-        self.activity.outputs(self.outputs)
-        return True
-
-    @carry_out.register
-    async def send_message(self, command: node_api.SendMessage) -> bool:
-        """An API client's message to everyone: a chat line, or custom data
-        for the pages' embedding sites. Not counted as anyone's chat."""
-        if command.kind == "chat":
-            self.broadcast(sig.ChatMessage(from_id=command.from_id, from_name=command.from_name,
-                                           text=command.content, at=time.time()))
-        else:
-            self.broadcast(sig.CustomMessage(from_id=command.from_id, from_name=command.from_name,
-                                             content=command.content, at=time.time()))
-        return True
-
-    @carry_out.register
-    async def end(self, command: node_api.EndSession) -> bool:
-        self.node.mark_ended(self.session_id)
-        self.broadcast(sig.Ended(command.reason))
-        await self._close_all(sig.CloseCode.SESSION_ENDED, command.reason)
-        return True
-
-    def _silence(self, participant: Participant) -> None:
+    def silence(self, participant: Participant) -> None:
         """Mute ``participant``'s microphone if the mode no longer lets them speak."""
         publication = self.publications.get(_track_id(participant.id, MICROPHONE))
         if publication is not None and not self.may_speak(participant):
@@ -376,9 +271,9 @@ class Session:
     # --- closing ----------------------------------------------------------------------
 
     async def shut_down(self) -> None:
-        await self._close_all(sig.CloseCode.GOING_AWAY, "the media node is shutting down")
+        await self.close_all(sig.CloseCode.GOING_AWAY, "the media node is shutting down")
 
-    async def _close_all(self, code: sig.CloseCode, reason: str) -> None:
+    async def close_all(self, code: sig.CloseCode, reason: str) -> None:
         """Close every participant's connection (each learns ``code`` at once,
         before any of them leaves), then this session."""
         closing = [p.close(code, reason) for p in list(self.participants.values())]
