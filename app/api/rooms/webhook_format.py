@@ -21,6 +21,7 @@ from app.api.rooms.media_documents import (
 )
 from app.api.rooms.rooms import NAMESPACE
 from app.extensions import db
+from app.modules.api_keys.operations import key_fits
 from app.modules.events.models import Event, EventType
 from app.modules.meetings.models import MeetingSession, Room
 from app.modules.outputs import integration as outputs
@@ -47,12 +48,13 @@ def event_types(types: list[str]) -> list[str]:
 
 
 def render(event: Event, subscription: Any) -> Outgoing | None:
-    """The webhook for ``event``; None for another kind of room's event, or
-    one whose resource is gone."""
+    """The webhook for ``event``; None for another kind of room's event, one
+    whose resource is gone, or when the API key it was registered with (its
+    signing secret) has been revoked."""
     found = _meeting_of(event)
     name = TYPE_OF_EVENT.get(EventType(event.type))
-    if found is None or name is None:
-        return None
+    if found is None or name is None or not key_fits(found[0], subscription.secret):
+        return None  # (a webhook whose API key was revoked since gets nothing)
     resource = _resource(EventType(event.type), event, *found)
     if resource is None:
         return None

@@ -16,8 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.db import utcnow
+from app.core.security import token_digest
 from app.extensions import db, settings
 from app.jobs.worker import Worker
+from app.modules.api_keys.models import ApiKey
 from app.modules.hosts.models import Host
 from app.modules.meetings.operations import personal_room, running_session
 from app.modules.outputs.models import SessionOutput
@@ -182,3 +184,20 @@ def _assembled(app: Any, output: SessionOutput) -> str:
                                           chunks=1))
         db.session.commit()
         return recording.public_id
+
+
+def test_a_webhook_whose_api_key_was_revoked_gets_nothing_more(
+        app, team, rooms_api, worker, make_api_key):
+    other_key = make_api_key(team)
+    with running_receiver() as receiver:
+        assert rooms_api("POST", "/webhooks", team, url=receiver.url,
+                         types="room_update").status_code == 201
+        with app.app_context():  # the key that registered it (and signs it) is revoked
+            db.session.execute(sa.update(ApiKey).where(
+                ApiKey.digest == token_digest(team["api_key"])).values(revoked_at=utcnow()))
+            db.session.commit()
+        started = rooms_api("POST", "/rooms", team, key=other_key, id="after",
+                            user={"name": "Ann"})
+        assert started.status_code == 201, started.json
+        run(worker)
+        assert receiver.received == []
