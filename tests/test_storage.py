@@ -169,7 +169,7 @@ def test_a_signed_link_serves_the_file_with_its_type_and_caching(client, company
     key = f"{company['id']}/live/l1/live.m3u8"
     local.put_bytes(key, b"#EXTM3U\n#EXTINF:2,\n0.ts\n", "application/vnd.apple.mpegurl")
     local.put_bytes(f"{company['id']}/live/l1/0.ts", b"T" * 1000, "video/mp2t")
-    local.put_bytes(f"{company['id']}/recordings/r/recording.mp4", b"M" * 5000, "video/mp4")
+    local.put_bytes(f"{company['id']}/snapshots/r/recording.mp4", b"M" * 5000, "video/mp4")
     link = local.url(key, 600)
     assert link.startswith("/files/")
 
@@ -184,7 +184,7 @@ def test_a_signed_link_serves_the_file_with_its_type_and_caching(client, company
     assert segment.headers["Cache-Control"].startswith("public, max-age=")
     assert "immutable" in segment.headers["Cache-Control"]
 
-    recording = local.url(f"{company['id']}/recordings/r/recording.mp4", 600)
+    recording = local.url(f"{company['id']}/snapshots/r/recording.mp4", 600)
     part = _get(client, recording, company["host_name"], Range="bytes=100-199")
     assert part.status_code == 206 and part.data == b"M" * 100
     assert part.headers["Content-Range"] == "bytes 100-199/5000"
@@ -197,7 +197,7 @@ def test_with_s3_storage_the_web_serves_no_files(app_with, company, s3):
     s3_app = app_with(storage_url="s3://served-by-s3", s3_endpoint_url=s3.endpoint_url)
     with s3_app.app_context():
         secret = app_settings().secret_key
-    key = f"{company['id']}/recordings/r/recording.mp4"
+    key = f"{company['id']}/snapshots/r/recording.mp4"
     expires = int(time.time()) + 60
     link = f"/files/{expires}/{link_signature(secret, key, expires)}/{key}"
     answer = s3_app.test_client().get(link, headers={"Host": company["host_name"]})
@@ -207,7 +207,7 @@ def test_with_s3_storage_the_web_serves_no_files(app_with, company, s3):
 def test_tampered_expired_foreign_and_missing_links_are_refused(
         client, company, local, make_reseller, make_company, app):
     other = make_company(make_reseller())
-    key = f"{company['id']}/recordings/r/recording.mp4"
+    key = f"{company['id']}/snapshots/r/recording.mp4"
     local.put_bytes(key, b"M" * 10, "video/mp4")
     link = local.url(key, 600)
     _, _, expires, signature, _ = link.split("/", 4)
@@ -217,7 +217,7 @@ def test_tampered_expired_foreign_and_missing_links_are_refused(
     assert _get(client, tampered, host).status_code == 403
     longer = f"/files/{int(expires) + 3600}/{signature}/{key}"
     assert _get(client, longer, host).status_code == 403
-    moved = f"/files/{expires}/{signature}/{company['id']}/recordings/s/recording.mp4"
+    moved = f"/files/{expires}/{signature}/{company['id']}/snapshots/s/recording.mp4"
     assert _get(client, moved, host).status_code == 403
     assert _get(client, f"/files/{expires}/{signature}/{key}/../../x", host).status_code \
         in (403, 404)
@@ -229,11 +229,11 @@ def test_tampered_expired_foreign_and_missing_links_are_refused(
 
     # Another company's file, even with a good link, does not exist on this name.
     assert _get(client, link, other["host_name"]).status_code == 404
-    foreign_key = f"{other['id']}/recordings/r/recording.mp4"
+    foreign_key = f"{other['id']}/snapshots/r/recording.mp4"
     local.put_bytes(foreign_key, b"F", "video/mp4")
     assert _get(client, local.url(foreign_key, 600), host).status_code == 404
     assert _get(client, local.url(foreign_key, 600), other["host_name"]).status_code == 200
 
-    gone = local.url(f"{company['id']}/recordings/r/nothing.mp4", 600)
+    gone = local.url(f"{company['id']}/snapshots/r/nothing.mp4", 600)
     assert _get(client, gone, host).status_code == 404
     assert _get(client, link, "nobody.example.test").status_code == 404
