@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,10 @@ from app.core.security import EncryptedString
 
 # The digests a BBB checksum may be made with (Company.checksum_algorithms).
 CHECKSUM_ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
+
+
+def new_shared_secret() -> str:
+    return secrets.token_hex(20)  # 40 characters, like BBB's own
 
 
 class Reseller(IdMixin, CreatedMixin, Model):
@@ -55,7 +60,8 @@ class Company(IdMixin, CreatedMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     # The secret integrators sign API calls with (BBB's checksum), shown again
     # on request, so encrypted, not hashed; None until first asked for.
-    shared_secret: Mapped[str | None] = mapped_column(EncryptedString())
+    shared_secret: Mapped[str | None] = mapped_column(EncryptedString(),
+                                                      default=new_shared_secret)
     # The checksum digests the company accepts (sha1, sha256, ...); empty: all.
     checksum_algorithms: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 

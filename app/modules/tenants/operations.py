@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +13,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, settings
 from app.modules.access import Actor, HostRole, covers_company
 from app.modules.settings import operations as cascade
-from app.modules.tenants.models import Company, Reseller, ResellerRecord, Tenant
+from app.modules.tenants.models import Company, Reseller, ResellerRecord, Tenant, new_shared_secret
 
 # Fields a COMPANY_ADMIN may change on its own company; the rest is the reseller's.
 # Its OpenID Connect provider is the company's own too (openid_provider, whether
@@ -217,8 +216,9 @@ class SharedSecret:
 
 
 def shared_secret_of(company: Tenant) -> SharedSecret:
-    """The company's shared secret, made at its first use, and the checksum
-    digests it accepts."""
+    """The company's shared secret (made with the company row; a company made
+    before there were secrets gets its own at its first use), and the
+    checksum digests it accepts."""
     row = db.session.execute(sa.select(Company.shared_secret, Company.checksum_algorithms)
                              .where(Company.id == company.id)).one()
     return SharedSecret(row.shared_secret or _first_shared_secret(company.id),
@@ -230,7 +230,7 @@ def rotate_shared_secret(actor: Actor, company_id: int) -> str:
     once); who may update the company may rotate it."""
     actor.require(HostRole.COMPANY_ADMIN)
     company = load_company(actor, company_id)
-    company.shared_secret = secret = _new_shared_secret()
+    company.shared_secret = secret = new_shared_secret()
     db.session.flush()
     return secret
 
@@ -240,12 +240,9 @@ def _first_shared_secret(company_id: int) -> str:
     # NULL; the other, waiting on the row, then reads the winner's.
     db.session.execute(sa.update(Company).where(
         Company.id == company_id, Company.shared_secret.is_(None)
-    ).values(shared_secret=_new_shared_secret()).execution_options(synchronize_session=False))
+    ).values(shared_secret=new_shared_secret()).execution_options(synchronize_session=False))
     secret = db.session.execute(sa.select(Company.shared_secret)
                                 .where(Company.id == company_id)).scalar_one()
     assert secret is not None
     return secret
 
-
-def _new_shared_secret() -> str:
-    return secrets.token_hex(20)  # 40 characters, like BBB's own
