@@ -44,8 +44,12 @@ def test_bbb_join_urls_land_in_the_room_as_moderator_and_attendee(
     # The node reports them in: BBB's meeting now runs.
     wait_until(lambda: bbb.is_meeting_running("bbb-room").is_meeting_running(),
                "isMeetingRunning true once someone joined")
-    names = sorted(a.get_fullname() for a in bbb.get_meeting_info("bbb-room").get_attendees())
-    assert names == ["Ada", "Mo"]
+
+    def names() -> list[str]:  # as the node reports each of them in
+        return sorted(str(a.get_fullname())
+                      for a in bbb.get_meeting_info("bbb-room").get_attendees())
+
+    wait_until(lambda: names() == ["Ada", "Mo"], "both listed by getMeetingInfo")
 
     bbb.end_meeting("bbb-room", "mp")
     expect(attendee.locator("#ended-text")).to_have_text("The meeting has ended.",
