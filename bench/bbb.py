@@ -57,6 +57,7 @@ from bench.api import (  # noqa: E402
     post,
     session_cpu_seconds,
 )
+from bench.results_index import link_from_index  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-bbb.md"
 GOAL_PAIRS_PER_MINUTE = 1000
@@ -360,6 +361,8 @@ def main() -> None:
     print(report(result))
     if not args.no_write:
         args.results.write_text(markdown(result, args.command))
+        link_from_index(args.results, "BBB API (create + join pairs)",
+                        "written by `bench/bbb.py` (`make bench` runs it).")
         print(f"  written to {args.results}")
 
 

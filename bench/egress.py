@@ -42,11 +42,11 @@ if str(ROOT) not in sys.path:  # run as a script: bench/ is on sys.path, the rep
 from app.egress.config import EgressSettings  # noqa: E402
 from bench.composite.report import (  # noqa: E402
     Measured,
-    link_from_api_results,
     markdown,
     verdicts,
 )
 from bench.composite.room import measure_baseline, measure_room  # noqa: E402
+from bench.results_index import link_from_index  # noqa: E402
 from bench.sfu import machine  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-egress.md"
@@ -106,7 +106,9 @@ def main() -> None:
     if not args.no_write:
         args.results.write_text(markdown(measured, run))
         if args.results.resolve() == RESULTS:
-            link_from_api_results(API_RESULTS, args.results)
+            link_from_index(args.results, "Egress (one room's composite, HLS and recording)",
+                            "written by `bench/egress.py` (`make bench` runs it after "
+                            "`bench/join.py`).", API_RESULTS)
         print(f"  written to {args.results}")
     failed = [f"{m.preset}: {m.room.failed}" for m in measured if m.room.failed]
     if failed:

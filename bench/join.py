@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script: bench/ is on sys.path, the rep
 import psycopg  # noqa: E402
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
+from bench.results_index import link_from_index  # noqa: E402
 from tests.helpers import free_port  # noqa: E402
 from tests.netns import Netns, veth_namespace  # noqa: E402
 
@@ -197,15 +198,6 @@ Every join, ms: {", ".join(f"{v:.0f}" for v in join)}
 """
 
 
-def link_from_api_results() -> None:
-    """bench/api.py rewrites bench/RESULTS.md on each run; add the link to ours again."""
-    text = API_RESULTS.read_text() if API_RESULTS.exists() else ""
-    if "RESULTS-join.md" not in text:
-        API_RESULTS.write_text(text.rstrip() + "\n\n## Joining in the browser\n\nSee "
-                               "[RESULTS-join.md](RESULTS-join.md), written by "
-                               "`bench/join.py` (`make bench` runs it last).\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--joins", type=int, default=20)
@@ -221,7 +213,8 @@ def main() -> None:
           f"{percentile(join, 50) / percentile(preview, 50):.2f}x")
     if not args.no_write:
         RESULTS.write_text(markdown(result, args.joins, args.command))
-        link_from_api_results()
+        link_from_index(RESULTS, "Joining in the browser", "written by `bench/join.py` "
+                        "(`make bench` runs it after `bench/sfu.py`).", API_RESULTS)
         print(f"written to {RESULTS}")
 
 

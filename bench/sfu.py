@@ -64,6 +64,7 @@ from bench.forwarding.report import (  # noqa: E402
     summary,
 )
 from bench.forwarding.systems import Subscriber, System  # noqa: E402
+from bench.results_index import link_from_index  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-sfu.md"
 API_RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -333,20 +334,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "elapsed_s": time.monotonic() - started}
 
 
-def link_from_api_results(path: Path, results: Path) -> None:
-    """bench/api.py rewrites bench/RESULTS.md on each run; add the link to ours again."""
-    text = path.read_text() if path.exists() else ""
-    if results.name in text:
-        return
-    path.write_text(text.rstrip("\n") + f"""
-
-## SFU forwarding
-
-See [{results.name}]({results.name}), written by `bench/sfu.py` (`make bench` runs it \
-after `bench/api.py`).
-""")
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--systems", type=lambda s: s.split(","),
@@ -402,7 +389,8 @@ def main() -> None:
     if not args.no_write:
         args.results.write_text(markdown(run["results"], run))
         if args.results.resolve() == RESULTS:
-            link_from_api_results(API_RESULTS, args.results)
+            link_from_index(args.results, "SFU forwarding", "written by `bench/sfu.py` "
+                            "(`make bench` runs it after `bench/api.py`).", API_RESULTS)
         print(f"  written to {args.results}")
 
 

@@ -55,6 +55,7 @@ from app.modules.hosts.operations import add_host  # noqa: E402
 from app.modules.tenants.operations import create_reseller  # noqa: E402
 from app.modules.webhooks.delivery import signature  # noqa: E402
 from app.modules.webhooks.operations import create_subscription  # noqa: E402
+from bench.results_index import link_from_index  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 RESULTS = ROOT / "bench" / "RESULTS-webhooks.md"
@@ -220,6 +221,8 @@ def report(args: argparse.Namespace, base_rate: float, rate: float, delivered: i
     ]
     text = "\n".join(lines)
     RESULTS.write_text(text)
+    link_from_index(RESULTS, "Webhooks (one worker's deliveries)",
+                    "written by `bench/webhooks.py` (`make bench` runs it).")
     print(text)
 
 

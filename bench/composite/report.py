@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 GOAL_CORES = 0.6
@@ -232,15 +231,3 @@ decoding costs.
 """
 
 
-def link_from_api_results(path: Path, results: Path) -> None:
-    """bench/api.py rewrites bench/RESULTS.md on each run; add the link to ours again."""
-    text = path.read_text() if path.exists() else ""
-    if results.name in text:
-        return
-    path.write_text(text.rstrip("\n") + f"""
-
-## Egress (one room's composite, HLS and recording)
-
-See [{results.name}]({results.name}), written by `bench/egress.py` (`make bench` runs it \
-after `bench/join.py`).
-""")
