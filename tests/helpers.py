@@ -42,9 +42,12 @@ def settings_env(settings: object, **extra: str) -> dict[str, str]:
     return env
 
 
-def confera(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start ``confera ARGS`` as a child process (output to the test's stderr)."""
-    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env, cwd=REPO_ROOT)
+def confera(*args: str, env: dict[str, str], netns: str = "") -> subprocess.Popen[bytes]:
+    """Start ``confera ARGS`` as a child process (output to the test's stderr),
+    inside the network namespace ``netns`` when one is named."""
+    inside = ["ip", "netns", "exec", netns] if netns else []
+    return subprocess.Popen([*inside, sys.executable, "-m", "app.cli", *args], env=env,
+                            cwd=REPO_ROOT)
 
 
 def wait_for_http(url: str, host_header: str, timeout: float = 30.0) -> None:
