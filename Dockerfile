@@ -3,10 +3,11 @@
 #
 #   docker build -t confera:0.1.0 .
 #
-# No system media libraries are installed: the PyAV (av) and aiortc wheels
-# for manylinux bundle their own FFmpeg, libvpx, libopus, libx264 and libsrtp
-# (av.libs/, aiortc's and pylibsrtp's wheels), and psycopg[binary] bundles
-# libpq. The image is built from the repository as it is: the app keeps its
+# No system media libraries are installed: the PyAV (av) wheel bundles FFmpeg
+# with libvpx, libopus and libx264 (av.libs/), pylibsrtp links libsrtp
+# statically, aiortc itself is pure Python (its codecs are PyAV's), Pillow
+# bundles FreeType for the egress's labels, and psycopg[binary] bundles libpq.
+# The image is built from the repository as it is: the app keeps its
 # templates/, static/, migrations/ and wsgi.py beside app/ (app/factory.py,
 # app/cli.py), so it is installed in place (editable), not into site-packages.
 
