@@ -23,21 +23,28 @@ error_log {folder}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     log_format upstream '$remote_addr "$host" "$request" $status $upstream_addr';
-    access_log {folder}/access.log upstream;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
     client_max_body_size 100m;
-    upstream confera_web {{
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+{doors}
+}}
+"""
+
+# One door: its own upstream block, so its round robin counts its own
+# requests only (the nodes' heartbeats do not take turns from a browser's).
+DOOR = """\
+    upstream {name} {{
 {servers}
     }}
-    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
     server {{
-{listens}
+        listen {address}:{port};
+        access_log {folder}/access-{index}.log upstream;
         location / {{
-            proxy_pass http://confera_web;
+            proxy_pass http://{name};
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -50,22 +57,23 @@ http {{
             add_header {header} $upstream_addr always;
         }}
     }}
-}}
 """
 
 
 class LoadBalancer:
-    """nginx on ``addresses`` (all on one port), round robin over ``upstreams``
-    (``host:port`` of each web process)."""
+    """nginx round robin over ``upstreams`` (``host:port`` of each web
+    process), on one port of each of ``addresses``: the first is the public
+    door (browsers, API clients), the others internal ones (nodes, egress)."""
 
     def __init__(self, folder: Path, addresses: list[str], port: int, upstreams: list[str]):
         self.folder, self.port, self.upstreams = folder, port, upstreams
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "nginx.conf"
-        self.config.write_text(CONFIG.format(
-            folder=folder, header=UPSTREAM_HEADER,
-            servers="\n".join(f"        server {u};" for u in upstreams),
-            listens="\n".join(f"        listen {a}:{port};" for a in addresses)))
+        servers = "\n".join(f"        server {u};" for u in upstreams)
+        doors = "".join(DOOR.format(name=f"confera_web_{i}", servers=servers, address=address,
+                                    port=port, header=UPSTREAM_HEADER, folder=folder, index=i)
+                        for i, address in enumerate(addresses))
+        self.config.write_text(CONFIG.format(folder=folder, doors=doors))
         self.proc = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(self.config)])
         self._wait_listening(addresses[0])
 
@@ -83,9 +91,10 @@ class LoadBalancer:
                     raise TimeoutError("nginx did not start") from None
                 time.sleep(0.05)
 
-    def upstreams_in_log(self) -> list[str]:
-        """The web process (``host:port``) that answered each request so far."""
-        log = self.folder / "access.log"
+    def upstreams_in_log(self, door: int = 0) -> list[str]:
+        """The web process (``host:port``) that answered each request so far
+        through door ``door`` (0: the public one)."""
+        log = self.folder / f"access-{door}.log"
         text = log.read_text() if log.exists() else ""
         return [m.group(1) for m in re.finditer(r" (\S+)$", text, re.MULTILINE)]
 

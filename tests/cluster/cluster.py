@@ -4,9 +4,10 @@ network namespace of its own, one worker, one egress; one database and one
 storage folder. The test fixture (tests/cluster/conftest.py) and
 `make demo-cluster` (tests/cluster/__main__.py) both start it here.
 
-Addresses: nginx listens on loopback (browsers, tests, the egress) and on
-the bridge's address in this namespace (the nodes' WEB_URL: in Kubernetes
-the nodes too reach the web through its Service). Each node listens and
+Addresses: nginx listens on loopback (browsers, tests: the Ingress) and on
+the bridge's address in this namespace (the nodes' and the egress's WEB_URL:
+in Kubernetes they reach the web through its Service), each door with a
+round robin of its own. Each node listens and
 gathers ICE candidates on its namespace's address only, on the same port."""
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def _node(stack: ExitStack, index: int, namespace: Namespace, settings: Settings
 def _egress_env(settings: Settings, network: Network, lb_port: int,
                 heartbeat_seconds: float) -> dict[str, str]:
     return settings_env(
-        settings, WEB_URL=f"http://127.0.0.1:{lb_port}",
+        settings, WEB_URL=f"http://{network.host_address}:{lb_port}",
         STORAGE_URL=settings.resolved_storage_url, EGRESS_ID="cluster-egress",
         EGRESS_PORT=str(free_port()), EGRESS_LISTEN_HOST="127.0.0.1",
         EGRESS_ICE_ADDRESSES=network.host_address,
