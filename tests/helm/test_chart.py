@@ -3,7 +3,8 @@
 Real helm (`make install` puts the official binary at .venv/bin/helm:
 tests/helm/install_helm.py) lints and renders the chart; every rendered
 object is validated against the Kubernetes API schemas of a pinned version
-(kubernetes-validate, strict: unknown fields refused); values.yaml is checked
+(kubernetes-validate, strict: unknown fields refused; the oldest version the
+chart admits and the newest helm knows); values.yaml is checked
 against values.schema.json, and bad values are refused by helm itself. What
 this cannot prove: that a cluster admits and runs the objects (no API
 server, no cert-manager, no image built here; docs/deploy.md says so).
@@ -32,9 +33,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "confera"
 EXAMPLES = sorted((CHART / "ci").glob("*-values.yaml"))
 HELM = Path(sys.executable).parent / "helm"
-# The Kubernetes version the manifests are validated against: the newest
-# whose API helm's own client (v1.35) knows.
-KUBERNETES_VERSION = "1.35.0"
+# The Kubernetes versions the manifests are validated against: the oldest
+# Chart.yaml's kubeVersion admits, and the newest whose API helm's own
+# client (v1.35) knows.
+KUBERNETES_VERSIONS = ("1.27.0", "1.35.0")
 # The pod's own name and addresses (downward API), read by other variables.
 POD_VARIABLES = {"POD_NAME", "POD_IP", "HOST_IP", "NODE_NAME"}
 # boto3 reads these itself (app/storage.py hands it no credentials).
@@ -101,10 +103,11 @@ def test_chart_lints_strictly(values_file: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 @pytest.mark.parametrize("values_file", EXAMPLES, ids=lambda p: p.name)
-def test_every_rendered_object_is_valid_kubernetes(values_file: Path) -> None:
+def test_every_rendered_object_is_valid_kubernetes(values_file: Path, version: str) -> None:
     for obj in render(values_file):
-        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        kubernetes_validate.validate(obj, version, strict=True)
 
 
 @pytest.mark.parametrize(("values", "complaint"), [
