@@ -4,6 +4,7 @@ of the whole pool (tests/sfu/test_placement.py, tests/modules/media_nodes)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -38,21 +39,25 @@ class Pool:
 
 @contextmanager
 def running_pool(settings: Settings, node_ids: tuple[str, ...],
-                 dead_after_seconds: float) -> Iterator[Pool]:
-    """The web (heartbeats every 0.3 s) and one node per id; each node gets
-    no public key: it must get it from the web's heartbeat answer."""
+                 dead_after_seconds: float, heartbeat_seconds: float = 0.3,
+                 **node_env: str) -> Iterator[Pool]:
+    """The web (heartbeats every ``heartbeat_seconds``) and one node per id
+    (``node_env`` added to each's environment); each node gets no public key:
+    it must get it from the web's heartbeat answer."""
     port = free_port()
     web_url = f"http://127.0.0.1:{port}"
-    env = settings_env(settings, MEDIA_NODE_HEARTBEAT_SECONDS="0.3",
+    env = settings_env(settings, MEDIA_NODE_HEARTBEAT_SECONDS=str(heartbeat_seconds),
                        MEDIA_NODE_DEAD_AFTER_SECONDS=str(dead_after_seconds))
     web = confera("web", "--port", str(port), env=env)
     nodes: list[NodeProcess] = []
     try:
         wait_for_http(web_url + "/enterprise_api/openapi.json", "x")
-        for node_id in node_ids:
-            nodes.append(NodeProcess(new_keys(), node_id, WEB_URL=web_url,
-                                     MEDIA_NODE_SECRET=settings.media_node_secret,
-                                     SFU_JOIN_TOKEN_PUBLIC_KEY=""))
+        # Started side by side: each takes seconds to import aiortc.
+        with ThreadPoolExecutor(len(node_ids)) as starting:
+            nodes.extend(starting.map(lambda node_id: NodeProcess(
+                new_keys(), node_id, WEB_URL=web_url,
+                MEDIA_NODE_SECRET=settings.media_node_secret, SFU_JOIN_TOKEN_PUBLIC_KEY="",
+                **node_env), node_ids))
         wait_until(lambda: all(n.health()["ready"] for n in nodes), "nodes got the key")
         yield Pool(web_url, {n.node_id: n for n in nodes})
     finally:

@@ -45,6 +45,10 @@ class EgressSettings:
     # veryfast costs about 0.9 core scaled to 30 pictures a second), more bits.
     x264_preset: str = "ultrafast"
     video_bitrate: int = 2_500_000  # EGRESS_VIDEO_BITRATE, bits per second
+    # EGRESS_FOLLOW_SECONDS: how long a room whose media node went away keeps
+    # its outputs running while it waits for the web to send it to the
+    # session's new node; then they stop with what they have.
+    follow_seconds: float = 20.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,

@@ -102,6 +102,8 @@ class Egress:
             raise Refused(400, f"start_outputs: {command.width}x{command.height} is not an even "
                                f"size up to {MAX_WIDTH}x{MAX_HEIGHT}")
         room = self.rooms.get(command.session_id)
+        if room is not None and not room.closed and not room.follows(command.node_url):
+            await self._follow(room, command)
         if room is not None and not room.closed and \
                 (command.width, command.height) != room.size:
             log.warning("session %s: %dx%d asked, the room's encode is %dx%d", room.session_id,
@@ -114,6 +116,14 @@ class Egress:
                 raise Refused(503, "this egress is full")
             room = await self._open_room(command)
         room.start_outputs(command.outputs)
+
+    async def _follow(self, room: Room, command: StartOutputs) -> None:
+        """The session moved to another node: the room joins it there (503
+        when it cannot: the web tries again)."""
+        try:
+            await room.follow(command.node_url, command.join_token)
+        except JoinFailed as exc:
+            raise Refused(503, f"could not join the session's new node: {exc}") from exc
 
     async def _open_room(self, command: StartOutputs) -> Room:
         """The session's room, joined (one join even when two commands race)."""

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 PLAYBACK_SOUND = "playback:"  # the mixer's key of a playback's sound, before its id
 SETTLE_SECONDS = 15.0  # how long stopping waits for outputs' last uploads
 FINAL = (OutputState.STOPPED, OutputState.FAILED)
+# Close codes of a node that went away (stopped, or its process died) rather
+# than of a session that ended: the session goes on elsewhere.
+NODE_WENT_AWAY = (sig.CloseCode.GOING_AWAY, 1006, 1011)
 
 
 class Room:
@@ -66,8 +69,10 @@ class Room:
         self.media.layout, self.media.arrangement = command.layout, command.arrangement
         self.playbacks: dict[str, Playback] = {}
         self._opening = (command.layers, command.playbacks)
+        self._ice_servers, self._follow_seconds = settings.ice_servers, settings.follow_seconds
         self.subscriber = Subscriber(command.node_url, command.join_token,
                                      settings.ice_servers, self)
+        self._lost: Subscriber | None = None  # the subscriber whose node went away
 
     async def start(self) -> None:
         """In the session with the media thread running, or ``JoinFailed``."""
@@ -246,9 +251,47 @@ class Room:
             self.media.focus = participant_id
 
     def disconnected(self, code: int, reason: str) -> None:
-        """The node closed the socket (the session ended, or the node went):
-        every output stops with what it has."""
+        """The node closed the socket. The session ended: every output stops
+        with what it has. The node went away: the outputs go on (with no one
+        in the picture) until the web sends this room to the session's new
+        node (``follow``), or EGRESS_FOLLOW_SECONDS pass."""
         log.info("room %s: the node closed the connection (%s %s)", self.session_id, code,
                  reason)
-        if not self.closed:
+        if self.closed:
+            return
+        if code in NODE_WENT_AWAY and self._follow_seconds > 0:
+            self._lose(self.subscriber)
+        else:
             self._tasks.spawn(self._end(), "end")
+
+    def _lose(self, subscriber: Subscriber) -> None:
+        self._lost = subscriber
+        for participant_id in list(self.names):
+            self.participant(participant_id, "", False)
+        self._tasks.spawn(self._end_unless_followed(subscriber), "follow deadline")
+
+    async def _end_unless_followed(self, lost: Subscriber) -> None:
+        await asyncio.sleep(self._follow_seconds)
+        if self._lost is lost and not self.closed:
+            log.warning("room %s: not sent to another node in time", self.session_id)
+            await self._end()
+
+    def follows(self, node_url: str) -> bool:
+        """Whether the room is in the session at ``node_url`` (or joining it)."""
+        return self.subscriber.ws_url == node_url
+
+    async def follow(self, node_url: str, join_token: str) -> None:
+        """Join the session at ``node_url`` (its node changed) and leave the
+        old one; the outputs run on throughout. ``JoinFailed``: still where it was."""
+        previous = self.subscriber
+        subscriber = Subscriber(node_url, join_token, self._ice_servers, self)
+        self.subscriber = subscriber
+        try:
+            await subscriber.start()
+        except Exception:
+            if self.subscriber is subscriber:
+                self.subscriber = previous
+            raise
+        self._lost = None
+        await previous.stop()
+        log.info("room %s: now in the session at %s", self.session_id, node_url)

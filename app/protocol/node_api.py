@@ -83,6 +83,9 @@ class Heartbeat(Message):
     load: NodeLoad
     session_ids: list[str] = field(default_factory=list)
     draining: bool = False  # stopping: place nothing new here
+    # Closing every call now (its drain deadline passed, or it was stopped):
+    # the web takes it for dead, and places its sessions again on their rejoins.
+    leaving: bool = False
 
 
 @dataclass

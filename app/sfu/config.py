@@ -40,6 +40,10 @@ class NodeSettings:
     max_participants: int = 0  # SFU_MAX_PARTICIPANTS per node; 0: no limit
     join_timeout_seconds: float = 10.0  # SFU_JOIN_TIMEOUT_SECONDS
     keyframe_interval_seconds: float = 0.5  # SFU_KEYFRAME_INTERVAL_SECONDS: min between PLIs
+    # SFU_DRAIN_SECONDS: after a SIGTERM, how long running sessions may go on
+    # here before their clients are asked to move (0: at once). A rolling
+    # upgrade sets it below the pod's terminationGracePeriodSeconds.
+    drain_seconds: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> NodeSettings:

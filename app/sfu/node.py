@@ -26,7 +26,11 @@ class Node:
         self.started_at = time.time()
         self.sessions: dict[str, Session] = {}
         self.public_key = settings.join_token_public_key
+        # Draining: no new sessions here, the running ones go on until they
+        # end. Leaving: every call is being closed (a drain's deadline passed,
+        # or a plain stop); its clients rejoin on another node.
         self.draining = False
+        self.leaving = False
         # Participant events for the web; WebLink drains it. Bounded: when the
         # web is unreachable for long, the oldest events are dropped, not memory.
         self.events: asyncio.Queue[ParticipantEvent] = asyncio.Queue(EVENT_QUEUE_SIZE)
@@ -111,9 +115,21 @@ class Node:
             self.events.get_nowait()
         self.events.put_nowait(event)
 
+    def takes_joins_to(self, session_id: str) -> bool:
+        """Whether a join to ``session_id`` may start or continue here now: a
+        draining node takes joins to the sessions it runs, nothing new."""
+        if self.leaving:
+            return False
+        running = self.sessions.get(session_id)
+        return not self.draining or (running is not None and not running.closed)
+
+    @property
+    def empty(self) -> bool:
+        return not self.session_ids()
+
     async def stop(self) -> None:
         """Close every session's connections (GOING_AWAY), then return."""
-        self.draining = True
+        self.draining = self.leaving = True
         await asyncio.gather(*(s.shut_down() for s in list(self.sessions.values())),
                              return_exceptions=True)
 

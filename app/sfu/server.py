@@ -8,6 +8,8 @@ import contextlib
 import json
 import logging
 import signal
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 NODE_KEY: web.AppKey[Node] = web.AppKey("node", Node)
 CLOSE_HANDSHAKE_SECONDS = 2.0
+DRAIN_POLL_SECONDS = 0.25  # how soon a draining node notices its last session ended
 
 
 async def signalling(request: web.Request) -> web.StreamResponse:
@@ -64,7 +67,7 @@ async def _admit(node: Node, session_id: str, ws: web.WebSocketResponse) -> Part
         raise Refused(sig.CloseCode.UNAUTHORIZED, str(exc)) from None
     except WrongSession as exc:
         raise Refused(sig.CloseCode.WRONG_SESSION, str(exc)) from None
-    if node.draining:
+    if not node.takes_joins_to(session_id):
         raise Refused(sig.CloseCode.GOING_AWAY, "this node is shutting down")
     if node.is_ended(session_id):
         raise Refused(sig.CloseCode.SESSION_ENDED, "the session has ended")
@@ -86,7 +89,8 @@ async def health(request: web.Request) -> web.Response:
     load = node.load(sample_cpu=False)
     reason = node.not_ready_because()
     body: dict[str, object] = {"node_id": node.settings.node_id, "ready": reason is None,
-                               "draining": node.draining, "load": load.__dict__}
+                               "draining": node.draining, "leaving": node.leaving,
+                               "load": load.__dict__}
     if reason is not None:
         body["reason"] = reason
     return web.json_response(body, status=200 if reason is None else 503, dumps=json.dumps)
@@ -117,18 +121,52 @@ async def run_node(settings: NodeSettings) -> None:
 
         link = WebLink(node)
         await link.start()
-    stop = asyncio.Event()
+    drain, stop = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig_number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig_number, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, lambda: (stop if drain.is_set() else drain).set())
+    loop.add_signal_handler(signal.SIGINT, stop.set)
     log.info("media node %s serving %s (control %s)", settings.node_id, settings.public_url,
              settings.control_url)
     try:
-        await stop.wait()
+        await _first(drain.wait(), stop.wait())
+        if not stop.is_set():
+            await _drain(node, link, stop)
     finally:
         log.info("media node %s stopping", settings.node_id)
+        node.leaving = True
+        if link is not None:
+            await link.beat_now()  # the web places its sessions elsewhere from now on
         await node.stop()
         if link is not None:
             with contextlib.suppress(Exception):
                 await link.stop()
         await runner.cleanup()
+
+
+async def _drain(node: Node, link: WebLinkLike | None, stop: asyncio.Event) -> None:
+    """Take no new sessions and wait until the running ones end, the drain
+    deadline passes, or ``stop`` is set."""
+    log.info("media node %s draining (%d sessions, at most %.0f s)", node.settings.node_id,
+             len(node.session_ids()), node.settings.drain_seconds)
+    node.draining = True
+    if link is not None:
+        await link.beat_now()  # the web places nothing new here from now on
+    deadline = loop_time() + node.settings.drain_seconds
+    while not node.empty and not stop.is_set() and loop_time() < deadline:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), DRAIN_POLL_SECONDS)
+
+
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+
+
+def loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class WebLinkLike(Protocol):
+    async def beat_now(self) -> None: ...

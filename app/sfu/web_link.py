@@ -27,7 +27,8 @@ MAX_BACKOFF_SECONDS = 30.0
 # a node nobody has heard of serves nobody, so waiting a whole interval
 # after a refused first heartbeat left every join 503 for that long.
 FIRST_CONTACT_RETRY_SECONDS = 0.25
-REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=5)
+REQUEST_TIMEOUT_SECONDS = 5
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
 # A kept-alive connection idle for longer is not used again. The web may close
 # an idle one at any moment after its own keep-alive (gunicorn: 2 s); a request
 # sent just then fails (ClientOSError "Can not write request body"), and events
@@ -190,7 +191,7 @@ class WebLink(SignedLink[node_api.ParticipantEvent]):
             node_id=self.settings.node_id, url=self.settings.public_url,
             control_url=self.settings.control_url, started_at=self.node.started_at,
             load=self.node.load(), session_ids=self.node.session_ids(),
-            draining=self.node.draining)
+            draining=self.node.draining, leaving=self.node.leaving)
         ack = parse_as(node_api.HeartbeatAck, await self._post(node_api.HEARTBEAT_PATH,
                                                                heartbeat))
         if ack.join_token_public_key != self.node.public_key:
@@ -198,6 +199,16 @@ class WebLink(SignedLink[node_api.ParticipantEvent]):
         self.node.public_key = ack.join_token_public_key
         self.interval = ack.interval_seconds
         self.node.web_answered(ack.dead_after_seconds)
+
+    async def beat_now(self) -> None:
+        """A heartbeat now, out of turn (the node began draining or leaving);
+        one that fails is logged: the regular ones carry the news too."""
+        if self._session is None:
+            return
+        try:
+            await asyncio.wait_for(self._beat(), REQUEST_TIMEOUT_SECONDS)
+        except Exception as exc:
+            log.warning("web link: heartbeat not delivered: %s: %s", type(exc).__name__, exc)
 
     def _batch(self, events: list[node_api.ParticipantEvent]) -> Message:
         return node_api.NodeEvents(node_id=self.settings.node_id, events=events)

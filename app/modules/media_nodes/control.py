@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import urllib.error
 import urllib.request
@@ -13,6 +14,9 @@ from app.protocol import node_api
 from app.protocol.messages import ProtocolError, parse_as
 
 TIMEOUT_SECONDS = 5
+# A node's /health answers at once unless its event loop is stuck: a probe
+# waits this long before it calls the node silent.
+PROBE_TIMEOUT_SECONDS = 1.5
 
 
 def send_control(node: MediaNode, command: node_api.ControlCommand) -> node_api.ControlResult:
@@ -36,3 +40,24 @@ def send_control(node: MediaNode, command: node_api.ControlCommand) -> node_api.
         return parse_as(node_api.ControlResult, json.loads(answer))
     except (node_api.BadSignature, ProtocolError, ValueError) as exc:
         raise ServiceUnavailable(f"Media node {node.node_id} answered badly: {exc}") from exc
+
+
+class Probe(enum.Enum):
+    ANSWERED = "answered"  # its HTTP server answered (ready or not)
+    SILENT = "silent"  # connected, or tried to, and nothing came in time
+    GONE = "gone"  # refused or reset: no process listens there any more
+
+
+def probe(control_url: str) -> Probe:
+    """What a node's ``/health`` at ``control_url`` does now."""
+    try:
+        with urllib.request.urlopen(control_url + "/health", timeout=PROBE_TIMEOUT_SECONDS):
+            return Probe.ANSWERED
+    except urllib.error.HTTPError:
+        return Probe.ANSWERED  # 503: alive, only not ready
+    except TimeoutError:
+        return Probe.SILENT
+    except urllib.error.URLError as exc:
+        return Probe.SILENT if isinstance(exc.reason, TimeoutError) else Probe.GONE
+    except OSError:
+        return Probe.GONE

@@ -22,7 +22,7 @@ from app.modules.access import Actor, Caller, administers_company, require_may_m
 from app.modules.hosts.models import Host
 from app.modules.hosts.operations import load_host
 from app.modules.media_nodes.models import MediaNode
-from app.modules.media_nodes.operations import is_live, least_loaded_node
+from app.modules.media_nodes.operations import confirm_lost, is_alive, least_loaded_node
 from app.modules.meetings import outbox
 from app.modules.meetings.activity import record_activity
 from app.modules.meetings.models import MeetingSession, Participant, Room
@@ -62,6 +62,7 @@ T = TypeVar("T")
 # payload {"session_id"} (the row id).
 AUTO_RECORD = "meetings.auto_record"  # a session started in a room that records by itself
 SESSION_ENDED = "meetings.session_ended"  # its outputs stop
+SESSION_MOVED = "meetings.session_moved"  # placed on another node: its egress follows
 
 
 @dataclass(frozen=True)
@@ -150,9 +151,11 @@ def running_session(company: Tenant, room: Room) -> MeetingSession:
 
 
 def place_session(company: Tenant, session: MeetingSession) -> MediaNode:
-    """The session's media node: its current one while that lives, else the
-    least-loaded live node. The session row is locked, so two first joins
-    at once agree on one node."""
+    """The session's media node: its current one while that lives (a draining
+    node keeps its running sessions), else the least-loaded live node. The
+    session row is locked, so two first joins at once agree on one node.
+    A session that moves tells the outputs (SESSION_MOVED): its egress
+    follows it to the new node."""
     locked = db.session.execute(
         sa.select(MeetingSession)
         .where(MeetingSession.id == session.id, MeetingSession.company_id == company.id)
@@ -160,10 +163,13 @@ def place_session(company: Tenant, session: MeetingSession) -> MediaNode:
         .execution_options(populate_existing=True)
     ).scalar_one()
     node = locked.media_node
-    if node is None or not is_live(node):
+    if node is None or not is_alive(node):
+        moved = node is not None
         node = least_loaded_node()
         locked.media_node = node
         db.session.flush()
+        if moved:
+            enqueue(SESSION_MOVED, {"session_id": locked.id})
     return node
 
 
@@ -232,6 +238,8 @@ def rejoin_room(company: Tenant, code: str, token: str) -> JoinTicket:
         raise Gone("The meeting has ended")
     if participant.removed_at is not None:
         raise Forbidden("A moderator removed you from this meeting")
+    if session.media_node is not None and session.media_node.node_id == grant.node_id:
+        confirm_lost(grant.node_id)  # the client lost this node: is it gone?
     return issue_ticket(company, session, place_session(company, session), participant,
                    resuming=participant.joined_at is not None)
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.jobs import enqueue, job_handler
 from app.modules.hosts.operations import HOST_DELETED
 from app.modules.media_nodes.control import send_control
-from app.modules.media_nodes.operations import is_live
+from app.modules.media_nodes.operations import is_alive
 from app.modules.meetings import outbox
 from app.modules.meetings.commands import end_session
 from app.modules.meetings.models import MeetingSession, Room
@@ -89,7 +89,7 @@ def _end(sessions: Sequence[MeetingSession], reason: str, event_reason: str) -> 
     fails the job, which is tried again; a dead node's sessions are gone."""
     for session in sessions:
         node = session.media_node
-        if node is not None and is_live(node):
+        if node is not None and is_alive(node):  # draining too: it keeps its sessions
             send_control(node, node_api.EndSession(session_id=session.public_id,
                                                    reason=reason))
         session.ended_at = utcnow()

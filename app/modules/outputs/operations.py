@@ -32,6 +32,7 @@ from app.modules.meetings.operations import recorder_ticket
 from app.modules.outputs.arrangement import opening
 from app.modules.outputs.egress_nodes import is_alive, least_loaded_egress, send_command
 from app.modules.outputs.models import FINAL_STATES, EgressNode, SessionOutput
+from app.modules.recordings.models import Recording
 from app.modules.recordings.operations import (
     begin_recording,
     recording_interrupted,
@@ -176,6 +177,37 @@ def _start(company: Tenant, session: MeetingSession, kind: OutputKind, *,
         watch_later(egress)
     _changed(session)
     return output
+
+
+def follow_session(company: Tenant, session: MeetingSession) -> None:
+    """Send the egress running the session's outputs a RECORDER's ticket to
+    the session's node now (after the session moved): it joins there, and
+    the outputs it runs go on; none alive, nothing to do. ServiceUnavailable
+    when the egress cannot be reached or refuses."""
+    running = [o for o in _running(SessionOutput.session_id == session.id)
+               if is_alive(o.egress_node)]
+    if not running:
+        return
+    egress = running[0].egress_node
+    ticket = recorder_ticket(company, session)
+    specs = [_spec_of(o) for o in running if o.egress_node_id == egress.id]
+    result = send_command(egress, egress_api.StartOutputs(
+        session_id=session.public_id, node_url=ticket.node_url, join_token=ticket.token,
+        outputs=specs, **opening(session)))
+    if not result.ok:
+        raise ServiceUnavailable(f"The egress could not follow the session: "
+                                 f"{result.detail or 'no reason given'}")
+
+
+def _spec_of(output: SessionOutput) -> egress_api.OutputSpec:
+    return egress_api.OutputSpec(output_id=output.public_id, kind=output.kind,
+                                 storage_prefix=output.storage_prefix,
+                                 audio_only=_audio_only(output), rtmp_url=output.rtmp_url or "")
+
+
+def _audio_only(output: SessionOutput) -> bool:
+    recording = db.session.get(Recording, output.recording_id) if output.recording_id else None
+    return recording is not None and recording.audio_only
 
 
 def _stop(company: Tenant, session: MeetingSession, kind: OutputKind) -> SessionOutput:

@@ -1,7 +1,7 @@
 """Jobs of the outputs domain: the badges a session's media node shows, the
 watch on egress processes, and what meetings ask of outputs without
 importing them (a session that started in an auto_record room, a session
-that ended)."""
+that ended, a session that moved to another media node)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 from app.extensions import db
 from app.jobs import job_handler
 from app.modules.media_nodes.control import send_control
-from app.modules.media_nodes.operations import is_live
+from app.modules.media_nodes.operations import is_alive as node_alive
 from app.modules.meetings.models import MeetingSession
-from app.modules.meetings.operations import AUTO_RECORD, SESSION_ENDED
+from app.modules.meetings.operations import AUTO_RECORD, SESSION_ENDED, SESSION_MOVED
 from app.modules.meetings.room_rules import auto_record_mode
 from app.modules.outputs.egress_nodes import is_alive
 from app.modules.outputs.models import EgressNode, SessionOutput
@@ -20,6 +20,7 @@ from app.modules.outputs.operations import (
     TELL_NODE,
     WATCH_EGRESS,
     fail_egress_outputs,
+    follow_session,
     outputs_of,
     running_on,
     start_recording,
@@ -40,7 +41,7 @@ def tell_node(payload: dict[str, Any]) -> None:
     if session is None or session.ended_at is not None:
         return
     node = session.media_node
-    if node is None or not is_live(node):
+    if node is None or not node_alive(node):
         return
     if not send_control(node, outputs_command(session)).ok:
         # Nobody has connected to the node yet (a recording that started by
@@ -98,6 +99,16 @@ def stop_ended_sessions_outputs(payload: dict[str, Any]) -> None:
     session = db.session.get(MeetingSession, payload["session_id"])
     if session is not None:
         stop_session_outputs(session)
+
+
+@job_handler(SESSION_MOVED)
+def follow_moved_session(payload: dict[str, Any]) -> None:
+    """The session's media node died and the session runs on another now:
+    its egress joins it there, and its outputs go on (a recording as more
+    chunks of the same recording). No egress reachable: retried."""
+    session = db.session.get(MeetingSession, payload["session_id"])
+    if session is not None and session.ended_at is None:
+        follow_session(_tenant(session.company_id), session)
 
 
 def _tenant(company_id: int) -> Tenant:
