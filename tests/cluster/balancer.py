@@ -69,7 +69,9 @@ class LoadBalancer:
         self.folder, self.port, self.upstreams = folder, port, upstreams
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "nginx.conf"
-        servers = "\n".join(f"        server {u};" for u in upstreams)
+        # max_fails=0: a web that refused a connection (still starting) is not
+        # left out for fail_timeout; the turns stay strict.
+        servers = "\n".join(f"        server {u} max_fails=0;" for u in upstreams)
         doors = "".join(DOOR.format(name=f"confera_web_{i}", servers=servers, address=address,
                                     port=port, header=UPSTREAM_HEADER, folder=folder, index=i)
                         for i, address in enumerate(addresses))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from tests.helpers import confera, free_port, settings_env, wait_for_http, wait_
 WEB_COUNT, NODE_COUNT = 2, 3
 NODE_PORT = 7880  # every node on the same port: each has an address of its own
 STOP_SECONDS = 15
+STARTUP_SECONDS = 60  # seven Python processes start at once, on few cores
 
 
 @dataclass
@@ -151,61 +153,65 @@ def running_cluster(settings: Settings, folder: Path, heartbeat_seconds: float =
     gather ICE candidates on the bridge's address: the nodes reach nothing else."""
     with ExitStack() as stack:
         network = stack.enter_context(bridged_namespaces(NODE_COUNT))
-        lb_port = free_port()
-        env = web_environment(settings, network, lb_port, heartbeat_seconds,
-                              dead_after_seconds, **web_env)
-        web_ports = [free_port() for _ in range(WEB_COUNT)]
-        webs = [_started(stack, confera("web", "--port", str(port), env=env))
-                for port in web_ports]
-        for port in web_ports:
-            wait_for_http(f"http://127.0.0.1:{port}/enterprise_api/openapi.json", "x")
+        lb_port, web_ports = free_port(), [free_port() for _ in range(WEB_COUNT)]
         upstreams = [f"127.0.0.1:{port}" for port in web_ports]
         balancer = LoadBalancer(folder / "nginx", ["127.0.0.1", network.host_address],
                                 lb_port, upstreams)
         stack.callback(balancer.stop)
-        nodes = [_node(stack, i, ns, settings, f"http://{network.host_address}:{lb_port}")
-                 for i, ns in enumerate(network.namespaces)]
-        cluster = Cluster(settings, network, balancer, webs, upstreams, nodes, env)
-        cluster.others["worker"] = _started(stack, confera("worker", env=env))
-        cluster.others["egress"] = _started(stack, confera("egress", env=_egress_env(
-            settings, network, lb_port, heartbeat_seconds)))
+        env = web_environment(settings, network, lb_port, heartbeat_seconds,
+                              dead_after_seconds, **web_env)
+        # Everything starts at once (a node heartbeats until the web answers);
+        # the webs stop last, after the processes that report to them.
+        webs = _started(stack, [confera("web", "--port", str(port), env=env)
+                                for port in web_ports])
+        internal_url = f"http://{network.host_address}:{lb_port}"
+        nodes = [_node(i, ns, settings, internal_url) for i, ns in enumerate(network.namespaces)]
+        others = {"worker": confera("worker", env=env), "egress": confera("egress", env=_egress_env(
+            settings, internal_url, network.host_address, heartbeat_seconds))}
+        _started(stack, [*(node.proc for node in nodes), *others.values()])
+        cluster = Cluster(settings, network, balancer, webs, upstreams, nodes, env, others)
+        for port in web_ports:
+            wait_for_http(f"http://127.0.0.1:{port}/enterprise_api/openapi.json", "x",
+                          timeout=STARTUP_SECONDS)
         stack.enter_context(_peers_gather_on(network.host_address))
-        cluster.wait_nodes_ready()
+        cluster.wait_nodes_ready(timeout=STARTUP_SECONDS)
         yield cluster
 
 
-def _node(stack: ExitStack, index: int, namespace: Namespace, settings: Settings,
-          web_url: str) -> ClusterNode:
+def _node(index: int, namespace: Namespace, settings: Settings, web_url: str) -> ClusterNode:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFERA_", "SFU_"))}
     env.update(SFU_NODE_ID=f"cluster-node-{index}", SFU_PORT=str(NODE_PORT),
                SFU_LISTEN_HOST=namespace.address, SFU_ICE_ADDRESSES=namespace.address,
                WEB_URL=web_url, MEDIA_NODE_SECRET=settings.media_node_secret,
                SFU_JOIN_TOKEN_PUBLIC_KEY="")
-    proc = _started(stack, confera("sfu", env=env, netns=namespace.name))
+    proc = confera("sfu", env=env, netns=namespace.name)
     return ClusterNode(index, env["SFU_NODE_ID"], namespace, proc)
 
 
-def _egress_env(settings: Settings, network: Network, lb_port: int,
+def _egress_env(settings: Settings, web_url: str, ice_address: str,
                 heartbeat_seconds: float) -> dict[str, str]:
     return settings_env(
-        settings, WEB_URL=f"http://{network.host_address}:{lb_port}",
-        STORAGE_URL=settings.resolved_storage_url, EGRESS_ID="cluster-egress",
-        EGRESS_PORT=str(free_port()), EGRESS_LISTEN_HOST="127.0.0.1",
-        EGRESS_ICE_ADDRESSES=network.host_address,
+        settings, WEB_URL=web_url, STORAGE_URL=settings.resolved_storage_url,
+        EGRESS_ID="cluster-egress", EGRESS_PORT=str(free_port()),
+        EGRESS_LISTEN_HOST="127.0.0.1", EGRESS_ICE_ADDRESSES=ice_address,
         EGRESS_HEARTBEAT_SECONDS=str(heartbeat_seconds), EGRESS_FPS="15")
 
 
-def _started(stack: ExitStack, proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
-    """``proc``, stopped (SIGTERM, then SIGKILL) when ``stack`` closes."""
-    stack.callback(_stop, proc)
-    return proc
+def _started(stack: ExitStack,
+             procs: list[subprocess.Popen[bytes]]) -> list[subprocess.Popen[bytes]]:
+    """``procs``, stopped together (SIGTERM, then SIGKILL) when ``stack`` closes."""
+    stack.callback(_stop, procs)
+    return procs
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
         proc.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for proc in running:
         try:
-            proc.wait(timeout=STOP_SECONDS)
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
