@@ -6,11 +6,16 @@ CONFERA := $(VENV)/bin/confera
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-postgresql test-sqlite lint bench clean
+.PHONY: install run test test-postgresql test-sqlite lint bench clean demo-cluster
 
 install: $(VENV)/.installed tests/oidc/node_modules/.installed \
 	static/livestream/node_modules/.installed tests/rtmp/node_modules/.installed \
-	$(VENV)/bin/helm
+	$(VENV)/bin/helm /usr/sbin/nginx
+
+# Debian's nginx: the load balancer of the cluster tests and `make demo-cluster`
+# (run as a process of their own, never as the machine's service).
+/usr/sbin/nginx:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx
 
 # Re-installs when pyproject.toml changes; otherwise a no-op.
 $(VENV)/.installed: pyproject.toml
@@ -58,6 +63,11 @@ run: install
 	$(CONFERA) db upgrade
 	PUBLIC_SCHEME=http PUBLIC_PORT=$(PORT) $(CONFERA) demo
 	PUBLIC_SCHEME=http PUBLIC_PORT=$(PORT) exec $(CONFERA) dev --port $(PORT)
+
+# Two webs behind nginx, three media nodes in network namespaces, a worker and
+# an egress on one PostgreSQL database, until Ctrl-C (root: ip netns).
+demo-cluster: install
+	$(PY) -m tests.cluster
 
 test: install lint test-postgresql test-sqlite
 
