@@ -11,9 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -45,8 +43,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     _confera("db", "upgrade", env=settings_env(settings, **WEB_ENV))
-    with tempfile.TemporaryDirectory(prefix="confera-cluster-") as folder, \
-            running_cluster(settings, Path(folder), **WEB_ENV) as cluster:
+    with running_cluster(settings, **WEB_ENV) as cluster:
         _confera("demo", env=cluster.env)  # its URLs name the load balancer's port
         print(_banner(cluster), flush=True)
         while not stopping and all(p.poll() is None for p in _processes(cluster)):

@@ -4,8 +4,13 @@ temporary files in a folder), never the machine's nginx service."""
 
 from __future__ import annotations
 
+import grp
+import os
+import pwd
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,6 +19,7 @@ import httpx
 NGINX = "/usr/sbin/nginx"
 # The response header that names the web process (its address) that answered.
 UPSTREAM_HEADER = "X-Confera-Upstream"
+UNPRIVILEGED_USER = "nobody"
 
 CONFIG = """\
 daemon off;
@@ -63,21 +69,35 @@ DOOR = """\
 class LoadBalancer:
     """nginx round robin over ``upstreams`` (``host:port`` of each web
     process), on one port of each of ``addresses``: the first is the public
-    door (browsers, API clients), the others internal ones (nodes, egress)."""
+    door (browsers, API clients), the others internal ones (nodes, egress).
+    Its config, logs and temporary files are in a fresh folder of its own,
+    removed by ``stop``; started by root, it runs as ``nobody`` throughout."""
 
-    def __init__(self, folder: Path, addresses: list[str], port: int, upstreams: list[str]):
-        self.folder, self.port, self.upstreams = folder, port, upstreams
-        folder.mkdir(parents=True, exist_ok=True)
-        self.config = folder / "nginx.conf"
+    def __init__(self, addresses: list[str], port: int, upstreams: list[str]):
+        self.port, self.upstreams = port, upstreams
+        self.folder = Path(tempfile.mkdtemp(prefix="confera-nginx-"))
+        self.config = self.folder / "nginx.conf"
         # max_fails=0: a web that refused a connection (still starting) is not
         # left out for fail_timeout; the turns stay strict.
         servers = "\n".join(f"        server {u} max_fails=0;" for u in upstreams)
         doors = "".join(DOOR.format(name=f"confera_web_{i}", servers=servers, address=address,
-                                    port=port, header=UPSTREAM_HEADER, folder=folder, index=i)
+                                    port=port, header=UPSTREAM_HEADER, folder=self.folder,
+                                    index=i)
                         for i, address in enumerate(addresses))
-        self.config.write_text(CONFIG.format(folder=folder, doors=doors))
-        self.proc = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(self.config)])
+        self.config.write_text(CONFIG.format(folder=self.folder, doors=doors))
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", str(self.folder), "-c", str(self.config),
+             "-e", str(self.folder / "error.log")], **self._unprivileged())
         self._wait_listening(addresses[0])
+
+    def _unprivileged(self) -> dict[str, str]:
+        """Popen's user and group: ``nobody`` when we are root (nginx's
+        master would otherwise stay root), owning the folder; else ourselves."""
+        if os.geteuid() != 0:
+            return {}
+        nobody = pwd.getpwnam(UNPRIVILEGED_USER)
+        os.chown(self.folder, nobody.pw_uid, nobody.pw_gid)
+        return {"user": UNPRIVILEGED_USER, "group": grp.getgrgid(nobody.pw_gid).gr_name}
 
     def _wait_listening(self, address: str, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -108,3 +128,4 @@ class LoadBalancer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)

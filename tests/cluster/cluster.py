@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aioice.ice
@@ -145,18 +144,17 @@ def web_environment(settings: Settings, network: Network, lb_port: int,
 
 
 @contextmanager
-def running_cluster(settings: Settings, folder: Path, heartbeat_seconds: float = 0.5,
+def running_cluster(settings: Settings, heartbeat_seconds: float = 0.5,
                     dead_after_seconds: float = 3.0, **web_env: str) -> Iterator[Cluster]:
     """The cluster on ``settings``' database and storage (migrated already),
-    nginx's files under ``folder``; everything stopped and removed on exit.
+    everything stopped and removed on exit.
     While it runs, this process's own WebRTC peers (aiortc test clients)
     gather ICE candidates on the bridge's address: the nodes reach nothing else."""
     with ExitStack() as stack:
         network = stack.enter_context(bridged_namespaces(NODE_COUNT))
         lb_port, web_ports = free_port(), [free_port() for _ in range(WEB_COUNT)]
         upstreams = [f"127.0.0.1:{port}" for port in web_ports]
-        balancer = LoadBalancer(folder / "nginx", ["127.0.0.1", network.host_address],
-                                lb_port, upstreams)
+        balancer = LoadBalancer(["127.0.0.1", network.host_address], lb_port, upstreams)
         stack.callback(balancer.stop)
         env = web_environment(settings, network, lb_port, heartbeat_seconds,
                               dead_after_seconds, **web_env)

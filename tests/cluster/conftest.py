@@ -27,12 +27,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(request: pytest.FixtureRequest, settings, app: Flask,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(request: pytest.FixtureRequest, settings, app: Flask) -> Iterator[Cluster]:
     """The cluster on the test database; a test module's ``CLUSTER_OPTIONS``
     (heartbeat_seconds, dead_after_seconds, web settings) change it."""
     options = getattr(request.module, "CLUSTER_OPTIONS", {})
-    with running_cluster(settings, tmp_path_factory.mktemp("cluster"), **options) as running:
+    with running_cluster(settings, **options) as running:
         yield running
 
 
