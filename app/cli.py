@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -45,7 +44,12 @@ def _app() -> Flask:
 @click.group()
 def main() -> None:
     """Confera: self-hostable, white-label video meetings."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from app.logs import LogSettings, configure_logging
+
+    try:
+        configure_logging(LogSettings.from_env().chosen)  # LOG_FORMAT: text or json
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.group("db")
@@ -258,15 +262,16 @@ def web_command(bind_host: str, port: int | None) -> None:
 
 
 def gunicorn_args(settings: Settings, bind_host: str, port: int | None) -> list[str]:
+    """gunicorn's command line (after the interpreter): app/gunicorn_conf.py for
+    timeouts, graceful shutdown, forwarded headers, logs and metrics; the
+    address, workers and threads of ``settings`` (flags win over the file)."""
     return [
-        "-m", "gunicorn", "--chdir", str(ROOT),
+        "-m", "gunicorn", "--config", str(ROOT / "app" / "gunicorn_conf.py"),
+        "--chdir", str(ROOT),
         "--bind", f"{bind_host}:{port or settings.port}",
         "--worker-class", "gthread", "--workers", str(settings.web_workers),
         "--threads", str(settings.web_threads),
-        # gunicorn's control socket is one fixed path per user: two servers
-        # on a machine (tests, benchmarks) would fight over it.
-        "--no-control-socket",
-        "--access-logfile", "-", "wsgi:app",
+        "wsgi:app",
     ]
 
 
@@ -279,7 +284,6 @@ def sfu_command(port: int | None) -> None:
     from app.sfu.config import NodeConfigError, NodeSettings
     from app.sfu.server import run_node
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = NodeSettings.from_env()
         if port:
@@ -299,7 +303,6 @@ def egress_command(port: int | None) -> None:
     from app.egress.server import run_egress
     from app.storage import StorageError, open_storage
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = EgressSettings.from_env()
         if port:
@@ -313,15 +316,41 @@ def egress_command(port: int | None) -> None:
 
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Run the due jobs, then exit.")
-def worker_command(once: bool) -> None:
+@click.option("--check", is_flag=True,
+              help="Exit 0 if a worker loop here took a turn recently and the database "
+                   "answers, else 1 (an exec liveness probe).")
+def worker_command(once: bool, check: bool) -> None:
     """Run durable jobs (mail, webhooks, ...) until stopped."""
     from app.jobs.worker import Worker
 
+    if check:
+        _check_worker()
+        return
     worker = Worker(_app())
     if once:
         click.echo(f"{worker.run_until_idle()} jobs run")
     else:
         worker.run()
+
+
+def _check_worker() -> None:
+    # A probe runs every few seconds: the settings and one connection, not the app.
+    import sqlalchemy as sa
+
+    from app.jobs.liveness import why_not_alive
+
+    settings = _settings()
+    problem = why_not_alive(settings)
+    if problem is None:
+        engine = sa.create_engine(settings.sqlalchemy_url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            problem = f"the database does not answer: {str(exc).splitlines()[0]}"
+    if problem is not None:
+        raise click.ClickException(problem)
+    click.echo("ok")
 
 
 @main.command("dev")

@@ -22,7 +22,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 
 # Environment variable for each field: the field name upper-cased, except these.
-ENV_NAMES = {"env": "CONFERA_ENV", "instance_path": "CONFERA_INSTANCE_PATH"}
+ENV_NAMES = {"env": "CONFERA_ENV", "instance_path": "CONFERA_INSTANCE_PATH",
+             "metrics_dir": "PROMETHEUS_MULTIPROC_DIR"}
 
 
 def _default_instance() -> str:
@@ -66,6 +67,23 @@ class Settings:
     # CPU with 8, 4.4 with 4, 3.6 with 2 (bench/api.py). 4 keeps room for
     # requests that wait on a media node.
     web_threads: int = 4
+    # gunicorn (app/gunicorn_conf.py): a request running longer than the
+    # timeout gets its worker restarted; on SIGTERM, requests in flight get
+    # the graceful timeout to finish; an idle kept-alive connection is closed
+    # after the keep-alive.
+    web_timeout_seconds: int = 30
+    web_graceful_timeout_seconds: int = 30
+    web_keepalive_seconds: int = 2
+    # text or json (one object per line, with request id and tenant);
+    # empty: json in production, text elsewhere (app/logs.py).
+    log_format: str = ""
+    # /metrics of the web: with a token, only `Authorization: Bearer <token>`;
+    # without, only scrapers on loopback or a private network that come
+    # through no proxy and name no company's host (app/api/ops/metrics.py).
+    metrics_token: str = ""
+    # prometheus_client's multiprocess folder under gunicorn; empty: a fresh
+    # temporary folder per `confera web`.
+    metrics_dir: str = ""
     api_token_ttl_days: int = 30
     oauth_token_seconds: int = 3600  # lifetime of an OAuth client's access token
     # The longest a web process trusts a cached tenant, auth_token or host look-up
@@ -136,6 +154,7 @@ class Settings:
         if self.media_node_dead_after_seconds <= self.media_node_heartbeat_seconds:
             raise ConfigError("MEDIA_NODE_DEAD_AFTER_SECONDS must exceed "
                               "MEDIA_NODE_HEARTBEAT_SECONDS")
+        self._check_web_server()
         if self.identity_cache_seconds < 0:
             raise ConfigError("IDENTITY_CACHE_SECONDS must not be negative")
         if self.oauth_token_seconds < 60:
@@ -189,6 +208,25 @@ class Settings:
         if self.login_backoff_after < 0 or self.login_backoff_max_seconds < 1:
             raise ConfigError("LOGIN_BACKOFF_AFTER must be 0 or more and "
                               "LOGIN_BACKOFF_MAX_SECONDS at least 1")
+
+    def _check_web_server(self) -> None:
+        from app.logs import chosen_format
+
+        try:
+            chosen_format(self.log_format, self.env)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        for name in ("web_workers", "web_threads", "web_timeout_seconds",
+                     "web_graceful_timeout_seconds", "web_keepalive_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.upper()} must be at least 1")
+
+    @property
+    def chosen_log_format(self) -> str:
+        """text or json: LOG_FORMAT, else what CONFERA_ENV implies."""
+        from app.logs import chosen_format
+
+        return chosen_format(self.log_format, self.env)
 
     def _check_sms_sender(self) -> None:
         # Here rather than at the first reminder: a wrong name must stop the start.

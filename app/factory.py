@@ -77,11 +77,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.meeting import bp as meeting_bp
     from app.api.nodes import bp as nodes_bp
     from app.api.oauth import bp as oauth_bp
+    from app.api.ops import bp as ops_bp
     from app.api.rooms import bp as rooms_bp
     from app.web import bp as web_bp
     from app.web import render_error_page
     from app.web.tenant import brand_context
 
+    # First: its hooks stamp and time every request, before any other's run.
+    app.register_blueprint(ops_bp)
     app.register_blueprint(bbb_bp)
     app.register_blueprint(enterprise_bp)
     app.register_blueprint(meeting_bp)

@@ -340,6 +340,28 @@ def open_storage(storage_url: str, *, secret_key: str = "", s3_endpoint_url: str
     raise StorageError(f"STORAGE_URL must be file:// or s3://: {storage_url!r}")
 
 
+def check_reachable(store: LocalStorage | S3Storage) -> None:
+    """Cheaply prove that ``store`` can be written to now (readiness probes):
+    the local folder exists (made if missing) and is writable; the S3 bucket
+    answers (with a bucket per company: the credentials list buckets).
+    Raises StorageError saying what failed."""
+    if isinstance(store, LocalStorage):
+        try:
+            store.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"{store.root}: {exc.strerror}") from exc
+        if not os.access(store.root, os.W_OK | os.X_OK):
+            raise StorageError(f"{store.root} is not writable")
+        return
+    try:
+        if store.bucket_per_company:
+            store._client.list_buckets()
+        else:
+            store._client.head_bucket(Bucket=store.bucket)
+    except Exception as exc:  # botocore's errors: no credentials, no bucket, no network
+        raise StorageError(f"s3://{store.bucket}: {type(exc).__name__}: {exc}") from exc
+
+
 def storage_for(settings: Any) -> LocalStorage | S3Storage:
     """The storage the settings name (app.config.Settings, or anything with its
     storage fields), one per process: a boto3 client is costly to build and

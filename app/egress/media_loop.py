@@ -9,6 +9,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import av
 
@@ -26,6 +27,19 @@ log = logging.getLogger(__name__)
 MAX_AUDIO_LAG_SECONDS = 1.0
 
 Failed = Callable[[Output, str], None]
+
+
+@dataclass
+class EncodeTotals:
+    """Pictures composed and encoded, and the seconds that took, by the rooms
+    that have closed in this process: /metrics adds the open rooms' counts
+    (app/egress/metrics.py), so its counters never go down."""
+
+    pictures: int = 0
+    seconds: float = 0.0
+
+
+RETIRED = EncodeTotals()
 
 
 class MediaLoop:
@@ -50,6 +64,9 @@ class MediaLoop:
         self._keyframe = False
         self._thread = threading.Thread(target=self._run, name=f"media {name}", daemon=True)
         self.encoder: Encoder | None = None
+        # Read by /metrics from the event loop: plain numbers, written here only.
+        self.pictures = 0
+        self.encode_seconds = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -134,6 +151,12 @@ class MediaLoop:
         return self.encoder.audio(frame)
 
     def _picture(self, index: int) -> None:
+        began = time.perf_counter()
+        self._compose_and_encode(index)
+        self.pictures += 1
+        self.encode_seconds += time.perf_counter() - began
+
+    def _compose_and_encode(self, index: int) -> None:
         assert self.encoder is not None
         picture, videos = self._compositor.compose(self._tiles(), self.layout, self.focus,
                                                    self.arrangement, self.overlays)
@@ -176,3 +199,6 @@ class MediaLoop:
             self._outputs.remove(output)
             self._finish(output)
         self.encoder.close()
+        RETIRED.pictures += self.pictures
+        RETIRED.seconds += self.encode_seconds
+        self.pictures, self.encode_seconds = 0, 0.0

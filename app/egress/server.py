@@ -14,6 +14,7 @@ from aiohttp import web
 from app.egress.config import EgressSettings
 from app.egress.egress import Egress, Refused
 from app.egress.outputs.uploader import Store
+from app.egress.probes import probe_routes
 from app.protocol import egress_api, node_api
 from app.protocol.messages import ProtocolError
 from app.sfu.aiortc_hooks import restrict_host_addresses
@@ -68,7 +69,8 @@ async def health(request: web.Request) -> web.Response:
 def build_app(egress: Egress) -> web.Application:
     app = web.Application(client_max_size=MAX_COMMAND_BYTES)
     app[EGRESS_KEY] = egress
-    app.add_routes([web.post(egress_api.CONTROL_PATH, control), web.get("/health", health)])
+    app.add_routes([web.post(egress_api.CONTROL_PATH, control), web.get("/health", health),
+                    *probe_routes(egress)])
     return app
 
 

@@ -25,6 +25,7 @@ from flask import Flask
 from app.config import Settings
 from app.core.db import utcnow
 from app.extensions import SETTINGS_KEY, db
+from app.jobs.liveness import mark_alive
 from app.jobs.models import Job, JobStatus
 from app.jobs.registry import BatchHandler, batched, handler_for
 
@@ -49,6 +50,7 @@ class Worker:
             signal.signal(sig, self._on_signal)
         log.info("worker %s started", self.name)
         while not self._stop.is_set():
+            mark_alive(self.settings)  # for `confera worker --check`
             try:
                 ran = self.run_one()
             except Exception:  # a broken database connection must not kill the loop

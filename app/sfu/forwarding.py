@@ -70,6 +70,19 @@ class AudioActivity:
         return changed
 
 
+@dataclass
+class PacketTotals:
+    """Packets of the subscribers whose outputs have stopped, in this process:
+    /metrics adds the live outputs' counts (app/sfu/metrics.py), so its
+    counters never go down when someone leaves."""
+
+    sent: int = 0
+    dropped: int = 0
+
+
+RETIRED = PacketTotals()
+
+
 class SubscriberOutput:
     """One subscriber's bounded queue of encrypted-to-be RTP packets."""
 
@@ -86,11 +99,18 @@ class SubscriberOutput:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"output {self.name}")
 
+    @property
+    def running(self) -> bool:
+        """Started and not stopped: its counts are not yet in ``RETIRED``."""
+        return self._task is not None
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+            RETIRED.sent += self.sent
+            RETIRED.dropped += self.dropped
 
     def push(self, sender: RTCRtpSender, data: bytes) -> None:
         if len(self._queue) == self._queue.maxlen:

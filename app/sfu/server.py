@@ -98,11 +98,13 @@ async def health(request: web.Request) -> web.Response:
 
 def build_app(node: Node) -> web.Application:
     from app.sfu.control import control_routes
+    from app.sfu.probes import probe_routes
 
     app = web.Application(client_max_size=sig.MAX_MESSAGE_BYTES)
     app[NODE_KEY] = node
     app.add_routes([web.get("/sessions/{session_id}/ws", signalling),
-                    web.get("/health", health), *control_routes(node)])
+                    web.get("/health", health), *control_routes(node),
+                    *probe_routes(node)])
     return app
 
 
