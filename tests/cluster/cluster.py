@@ -28,7 +28,7 @@ from app.config import Settings
 from app.sfu.aiortc_hooks import restrict_host_addresses
 from tests.cluster.balancer import LoadBalancer
 from tests.cluster.network import Namespace, Network, bridged_namespaces
-from tests.helpers import confera, free_port, settings_env, wait_for_http, wait_until
+from tests.helpers import confera, free_port, settings_env, wait_until
 
 WEB_COUNT, NODE_COUNT = 2, 3
 NODE_PORT = 7880  # every node on the same port: each has an address of its own
@@ -75,6 +75,7 @@ class Cluster:
     nodes: list[ClusterNode]
     env: dict[str, str]  # the web's environment (the worker's too)
     others: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)  # worker, egress
+    egress_url: str = ""  # the egress's control API and /health
 
     @property
     def port(self) -> int:
@@ -126,6 +127,16 @@ class Cluster:
 
         wait_until(ready, "every node ready", timeout=timeout)
 
+    def wait_egress_ready(self, timeout: float = 30.0) -> None:
+        """Until the egress says it is ready (the web answered its heartbeats)."""
+        def ready() -> bool:
+            try:
+                return httpx.get(self.egress_url + "/health", timeout=5.0).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(ready, "the egress ready", timeout=timeout)
+
 
 def web_environment(settings: Settings, network: Network, lb_port: int,
                     heartbeat_seconds: float, dead_after_seconds: float,
@@ -140,7 +151,8 @@ def web_environment(settings: Settings, network: Network, lb_port: int,
         MEDIA_NODE_DEAD_AFTER_SECONDS=str(dead_after_seconds),
         NODE_API_HOSTS=f"127.0.0.1,localhost,{network.host_address}",
         MEDIA_NODE_ALLOWED_HOSTS=f"127.0.0.0/8,{subnet}",
-        TRUSTED_PROXIES=f"127.0.0.1/32,{network.host_address}/32", **extra)
+        TRUSTED_PROXIES=f"127.0.0.1/32,{network.host_address}/32",
+        JOB_POLL_SECONDS="0.2", **extra)
 
 
 @contextmanager
@@ -164,15 +176,17 @@ def running_cluster(settings: Settings, heartbeat_seconds: float = 0.5,
                                 for port in web_ports])
         internal_url = f"http://{network.host_address}:{lb_port}"
         nodes = [_node(i, ns, settings, internal_url) for i, ns in enumerate(network.namespaces)]
+        egress_port = free_port()
         others = {"worker": confera("worker", env=env), "egress": confera("egress", env=_egress_env(
-            settings, internal_url, network.host_address, heartbeat_seconds))}
+            settings, internal_url, network.host_address, egress_port, heartbeat_seconds))}
         _started(stack, [*(node.proc for node in nodes), *others.values()])
-        cluster = Cluster(settings, network, balancer, webs, upstreams, nodes, env, others)
-        for port in web_ports:
-            wait_for_http(f"http://127.0.0.1:{port}/enterprise_api/openapi.json", "x",
-                          timeout=STARTUP_SECONDS)
+        cluster = Cluster(settings, network, balancer, webs, upstreams, nodes, env, others,
+                          f"http://127.0.0.1:{egress_port}")
+        for web, port in zip(webs, web_ports, strict=True):
+            _wait_answering(web, f"http://127.0.0.1:{port}/enterprise_api/openapi.json")
         stack.enter_context(_peers_gather_on(network.host_address))
         cluster.wait_nodes_ready(timeout=STARTUP_SECONDS)
+        cluster.wait_egress_ready(timeout=STARTUP_SECONDS)
         yield cluster
 
 
@@ -186,11 +200,25 @@ def _node(index: int, namespace: Namespace, settings: Settings, web_url: str) ->
     return ClusterNode(index, env["SFU_NODE_ID"], namespace, proc)
 
 
-def _egress_env(settings: Settings, web_url: str, ice_address: str,
+def _wait_answering(proc: subprocess.Popen[bytes], url: str) -> None:
+    """Until ``url`` answers; fails at once if ``proc`` (serving it) exits."""
+    def answering() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return True
+        except httpx.TransportError:
+            return False
+
+    wait_until(answering, f"{url} answers", timeout=STARTUP_SECONDS)
+
+
+def _egress_env(settings: Settings, web_url: str, ice_address: str, port: int,
                 heartbeat_seconds: float) -> dict[str, str]:
     return settings_env(
         settings, WEB_URL=web_url, STORAGE_URL=settings.resolved_storage_url,
-        EGRESS_ID="cluster-egress", EGRESS_PORT=str(free_port()),
+        EGRESS_ID="cluster-egress", EGRESS_PORT=str(port),
         EGRESS_LISTEN_HOST="127.0.0.1", EGRESS_ICE_ADDRESSES=ice_address,
         EGRESS_HEARTBEAT_SECONDS=str(heartbeat_seconds), EGRESS_FPS="15")
 
