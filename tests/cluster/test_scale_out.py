@@ -36,6 +36,9 @@ from tests.web.portal_helpers import csrf_of
 # node is known: A, B and C get a node each, D the one with C (2 < 3 < 5).
 ROOM_SIZES = (5, 3, 2, 2)
 FRAMES_EACH = 3  # decoded frames every participant gets from every other one
+# Nothing dies here: a node whose heartbeat a busy machine delays must not
+# count as dead and upset the placement.
+CLUSTER_OPTIONS = {"dead_after_seconds": 10.0}
 
 
 @dataclass
