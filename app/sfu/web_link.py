@@ -23,10 +23,11 @@ EVENT_BATCH = 200
 EVENT_DELAY_SECONDS = 1.0  # events reach the web this soon after they happen
 MAX_BACKOFF_SECONDS = 30.0
 # Until the web first answers (it may still be starting beside the node, as
-# under `make run`), retries start this soon and double up to the interval:
+# under `make run`), retries start this soon and double up to a second:
 # a node nobody has heard of serves nobody, so waiting a whole interval
 # after a refused first heartbeat left every join 503 for that long.
 FIRST_CONTACT_RETRY_SECONDS = 0.25
+FIRST_CONTACT_MAX_RETRY_SECONDS = 1.0
 REQUEST_TIMEOUT_SECONDS = 5
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
 # A kept-alive connection idle for longer is not used again. The web may close
@@ -124,7 +125,8 @@ class SignedLink(Generic[E]):
 
     def _retry_delay(self, failures: int) -> float:
         if self._owner.web_answered_at is None:
-            return min(self.interval, FIRST_CONTACT_RETRY_SECONDS * 2 ** min(failures - 1, 5))
+            return min(self.interval, FIRST_CONTACT_MAX_RETRY_SECONDS,
+                       FIRST_CONTACT_RETRY_SECONDS * 2 ** min(failures - 1, 5))
         return min(MAX_BACKOFF_SECONDS, self.interval * 2 ** min(failures, 5) / 2)
 
     async def _beat_and_report(self) -> None:

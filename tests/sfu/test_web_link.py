@@ -142,8 +142,9 @@ async def wait_for_heartbeat(web: FakeWeb, since: float, cycle: int) -> None:
 
 def test_a_node_started_before_the_web_is_ready_soon_after_it(keys: Keys):
     """As under `make run`: the node's first heartbeats are refused while the
-    web starts; it is ready within a second of the web answering, not a
-    whole heartbeat interval (5 s) later."""
+    web starts; it is ready about a second after the web answers (its
+    first-contact retries wait at most 1 s), not a whole heartbeat interval
+    (5 s) later. The bound leaves room for a loaded machine."""
     web = FakeWeb(keys)
     process = NodeProcess(keys, "node-early", WEB_URL=web.url, SFU_JOIN_TOKEN_PUBLIC_KEY="",
                           SFU_HEARTBEAT_SECONDS="5")
@@ -153,7 +154,7 @@ def test_a_node_started_before_the_web_is_ready_soon_after_it(keys: Keys):
         web.start()
         waited = wait_until(lambda: process.health()["ready"], "the node heard from the web",
                             timeout=4)
-        assert waited < 1.5
+        assert waited < 2.5
     finally:
         process.stop()
         web.stop()
