@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, request
+from sqlalchemy.exc import IntegrityError
 
 from app.api.nodes import bp
 from app.core.security import join_token_keys
@@ -32,6 +35,20 @@ def _signed_message(kind: type[Message], catalogue: Catalogue = node_api.TO_WEB)
     return message
 
 
+def _committed(record: Callable[[], object]) -> None:
+    """Run ``record`` and commit. A process's first heartbeat may reach two web
+    replicas at once: both find no row to lock, and the second insert breaks
+    the unique id; that one tries again and updates the row the first made."""
+    try:
+        record()
+        db.session.commit()
+        return
+    except IntegrityError:
+        db.session.rollback()
+    record()
+    db.session.commit()
+
+
 def _signed_answer(message: Message) -> Response:
     body = message.to_json().encode()
     secret = settings().media_node_secret
@@ -42,8 +59,7 @@ def _signed_answer(message: Message) -> Response:
 def heartbeat() -> Response:
     message = _signed_message(node_api.Heartbeat)
     assert isinstance(message, node_api.Heartbeat)
-    record_heartbeat(message)
-    db.session.commit()
+    _committed(lambda: record_heartbeat(message))
     config = settings()
     _, public_pem = join_token_keys(config.secret_key, config.join_token_private_key)
     return _signed_answer(node_api.HeartbeatAck(
@@ -65,10 +81,13 @@ def events() -> Response:
 def egress_heartbeat() -> Response:
     message = _signed_message(egress_api.EgressHeartbeat, egress_api.TO_WEB)
     assert isinstance(message, egress_api.EgressHeartbeat)
-    egress, restarted = egress_nodes.record_heartbeat(message)
-    if restarted:  # what it ran before the restart is gone
-        outputs.fail_egress_outputs(egress)
-    db.session.commit()
+
+    def record() -> None:
+        egress, restarted = egress_nodes.record_heartbeat(message)
+        if restarted:  # what it ran before the restart is gone
+            outputs.fail_egress_outputs(egress)
+
+    _committed(record)
     config = settings()
     return _signed_answer(egress_api.EgressHeartbeatAck(
         interval_seconds=config.media_node_heartbeat_seconds,

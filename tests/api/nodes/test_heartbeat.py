@@ -73,3 +73,28 @@ def test_a_malformed_heartbeat_is_400(client, settings, snapshot, body):
     answer = client.post(node_api.HEARTBEAT_PATH, data=body, headers=signed(settings, body))
     assert answer.status_code == 400
     assert snapshot() == before
+
+
+@pytest.mark.postgres_only  # SQLite has one writer: its first heartbeats cannot collide
+def test_first_heartbeats_that_reach_two_webs_at_once_all_register(app, beat):
+    """Two replicas record one node's first heartbeat at the same moment:
+    neither finds a row to lock; the second insert breaks the unique id and
+    is tried again as an update (before, it answered 500 until the next beat)."""
+    import threading
+
+    clients = [app.test_client() for _ in range(2)]
+    for n in range(15):
+        barrier = threading.Barrier(2)
+        answers: list[int] = []
+
+        def first_beat(client, node_id=f"twin-{n}", barrier=barrier, answers=answers):
+            barrier.wait()
+            answers.append(beat(node_id, on=client).status_code)
+
+        threads = [threading.Thread(target=first_beat, args=(c,)) for c in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [200, 200]
+    assert len(nodes(app)) == 15
