@@ -272,14 +272,15 @@ def beat(client: FlaskClient, settings: Settings) -> Callable[..., Any]:
 
     def send(node_id: str, *, participants: int = 0, forwarded_streams: int = 0,
              cpu: float = 0.0, draining: bool = False, max_participants: int = 0,
-             url: str | None = None, on: FlaskClient | None = None) -> Any:
+             url: str | None = None, on: FlaskClient | None = None,
+             leaving: bool = False) -> Any:
         heartbeat = node_api.Heartbeat(
             node_id=node_id, url=url or f"ws://{node_id}.test:7880",
             control_url=f"http://{node_id}.test:7880", started_at=time.time(),
             load=node_api.NodeLoad(participants=participants, cpu=cpu,
                                    forwarded_streams=forwarded_streams,
                                    max_participants=max_participants),
-            draining=draining)
+            draining=draining, leaving=leaving)
         body = heartbeat.to_json().encode()
         return (on or client).post(node_api.HEARTBEAT_PATH, data=body,
                                    headers=node_api.signed_headers(settings.media_node_secret,

@@ -542,7 +542,10 @@ async function reconnect() {
   for (let delay = 500; Date.now() < deadline; delay = Math.min(delay * 2, 4000)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     try {
-      connect(await requestTicket(config.pass ? {} : { rejoin_token: ticket.token }));
+      // lost_node: the web checks the node we lost at once and, when it is
+      // gone, places the meeting on another (a node's death, found in a second).
+      const rejoin = config.pass ? {} : { rejoin_token: ticket.token };
+      connect(await requestTicket({ ...rejoin, lost_node: true }));
       return true;
     } catch (error) {
       if (error.status && error.status !== 503) {

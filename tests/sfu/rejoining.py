@@ -76,13 +76,14 @@ class RejoiningClient:
         while time.monotonic() - self.lost_at < GIVE_UP_SECONDS:
             await asyncio.sleep(delay)
             try:
-                await self._connect(await self._ticket({"rejoin_token": self.ticket["token"]}))
+                await self._connect(await self._ticket({"rejoin_token": self.ticket["token"],
+                                                         "lost_node": True}))
                 return
             except (OSError, TimeoutError, aiohttp.ClientError, httpx.HTTPError):
                 delay = min(delay * 2, MAX_RETRY_SECONDS)
         raise TimeoutError(f"{self.name} did not get back in")
 
-    async def _ticket(self, body: dict[str, str]) -> dict[str, Any]:
+    async def _ticket(self, body: dict[str, Any]) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=10) as http:
             answer = await http.post(f"{self.web}/api/v1/rooms/{self.access_code}/join",
                                      json=body, headers={"Host": self.host_name})

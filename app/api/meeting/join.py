@@ -31,6 +31,9 @@ class JoinSchema(StrictSchema):
     security_pin = _pin
     rejoin_token = fields.String(validate=validate.Length(1, 4000))
     invite = fields.String(validate=validate.Length(1, 1000))  # a moderator invitation
+    # With rejoin_token: the connection to the media node was lost (the web
+    # checks that node at once, and places the meeting elsewhere if it is gone).
+    lost_node = fields.Boolean()
 
     @validates_schema
     def _name_or_rejoin(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -51,7 +54,12 @@ class JoinTicketSchema(Schema):
     after_call_url = fields.String()  # where the page goes when they leave (from /auth)
 
 
+class PassJoinSchema(StrictSchema):
+    lost_node = fields.Boolean()  # as JoinSchema's
+
+
 join_schema = JoinSchema()
+pass_join_schema = PassJoinSchema()
 ticket_schema = JoinTicketSchema()
 
 
@@ -103,7 +111,8 @@ def join(access_code: str) -> Response:
     it opens and 410 once it has closed. A wrong PIN is 403, never a quiet
     demotion, and counts against RATELIMIT_MEETING_PIN (per address and
     room) and RATELIMIT_MEETING_PIN_ROOM (per room). ``rejoin_token``
-    (the last join token, even expired) resumes as the same participant."""
+    (the last join token, even expired) resumes as the same participant;
+    with ``lost_node`` true the web first checks the node that token names."""
     require_json_content_type()
     tenant = request_tenant()
     body = json_body()
@@ -113,7 +122,8 @@ def join(access_code: str) -> Response:
     address = address_at(tenant, code)
     own_session = None  # the web session that made its host moderator here
     if "rejoin_token" in data:
-        ticket = rejoin_room(tenant, code, data["rejoin_token"])
+        ticket = rejoin_room(tenant, code, data["rejoin_token"],
+                             lost_node=data.get("lost_node", False))
     else:
         # No auth_token: the host's own web session (SSO, login) stands for it.
         session = None if token else cookie_host_session(tenant)
@@ -140,8 +150,11 @@ def join_with_pass(key: str) -> Response:
     turned away from the lobby, or the room denies guests), 409 while the
     room is full. A guest in the lobby gets 202 ``{"waiting": true}``: the
     page asks again until a moderator lets them in."""
+    # The page posts {} (or {"lost_node": true} when it lost its node).
+    data = load(pass_join_schema, json_body()) if request.get_data(cache=True).strip() else {}
     try:
-        ticket = join_by_pass(request_tenant(), path_id(key, NO_PASS))
+        ticket = join_by_pass(request_tenant(), path_id(key, NO_PASS),
+                              lost_node=data.get("lost_node", False))
     except WaitingForModerator as waiting:
         response = jsonify({"waiting": True, "message": waiting.message})
         response.status_code = 202

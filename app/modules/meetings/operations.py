@@ -218,11 +218,14 @@ def require_open(address: Address) -> None:
 REJOIN_GRACE_SECONDS = 15 * 60
 
 
-def rejoin_room(company: Tenant, code: str, token: str) -> JoinTicket:
+def rejoin_room(company: Tenant, code: str, token: str, lost_node: bool = False) -> JoinTicket:
     """A new ticket for the participant whose (recent) join token this is,
     same name and role, perhaps on another media node: how a page reconnects
     without asking for PINs again. The room need not be the one ``code``
-    opens now (a scheduled room's window began meanwhile), only one it opened."""
+    opens now (a scheduled room's window began meanwhile), only one it opened.
+    ``lost_node``: the client lost its connection to the node its token
+    names; when the session is still there, that node is checked at once
+    (``check_lost_node``)."""
     grant = grant_of(token, expired_for=REJOIN_GRACE_SECONDS)
     found = db.session.execute(
         sa.select(Participant, MeetingSession).join(
@@ -238,10 +241,20 @@ def rejoin_room(company: Tenant, code: str, token: str) -> JoinTicket:
         raise Gone("The meeting has ended")
     if participant.removed_at is not None:
         raise Forbidden("A moderator removed you from this meeting")
-    if session.media_node is not None and session.media_node.node_id == grant.node_id:
-        confirm_lost(grant.node_id)  # the client lost this node: is it gone?
+    if lost_node and session.media_node is not None \
+            and session.media_node.node_id == grant.node_id:
+        check_lost_node(session)
     return issue_ticket(company, session, place_session(company, session), participant,
                    resuming=participant.joined_at is not None)
+
+
+def check_lost_node(session: MeetingSession) -> None:
+    """A client says it lost the session's node: the web asks that node at
+    once and takes it for dead when nothing listens there any more, so the
+    placement that follows puts the session elsewhere (a node that is only
+    slow stays: ``media_nodes.operations.confirm_lost``)."""
+    if session.media_node is not None:
+        confirm_lost(session.media_node.node_id)
 
 
 def issue_ticket(company: Tenant, session: MeetingSession, node: MediaNode,

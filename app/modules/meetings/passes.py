@@ -19,7 +19,12 @@ from app.core.security import token_digest
 from app.errors import Forbidden, Gone, NotFound
 from app.extensions import db
 from app.modules.meetings.models import MeetingSession, Participant
-from app.modules.meetings.operations import JoinTicket, issue_ticket, place_session
+from app.modules.meetings.operations import (
+    JoinTicket,
+    check_lost_node,
+    issue_ticket,
+    place_session,
+)
 from app.modules.meetings.room_rules import admission_for, require_admitted, require_room_for
 from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import company_url
@@ -76,14 +81,17 @@ def pass_holder(company: Tenant, key: str) -> tuple[Participant, MeetingSession]
     return participant, session
 
 
-def join_by_pass(company: Tenant, key: str) -> JoinTicket:
+def join_by_pass(company: Tenant, key: str, lost_node: bool = False) -> JoinTicket:
     """A ticket to the media node for the pass's participant (the page's join,
     and every rejoin after it): refused while its guest waits in the lobby
     (``WaitingForModerator``), once a moderator turned them away, and when
-    the room is full or denies guests now."""
+    the room is full or denies guests now. ``lost_node``: the page lost its
+    connection to the session's node, which is checked at once."""
     participant, session = pass_holder(company, key)
     require_admitted(participant)
     require_room_for(session, participant.guest, joining=participant)
+    if lost_node:
+        check_lost_node(session)
     node = place_session(company, session)
     return issue_ticket(company, session, node, participant,
                         resuming=participant.joined_at is not None)

@@ -100,7 +100,7 @@ def test_a_deleted_hosts_meeting_ends_and_its_moderators_can_do_nothing(
     for who in ("by_host", "by_pin"):
         for action in ("lock", "end"):
             assert moderate(client, meeting, who, action).status_code == 404
-    beat("node-a", draining=True)  # the node is leaving: nothing to tell it
+    beat("node-a", leaving=True)  # the node is leaving: nothing to tell it
     with app.app_context():
         assert Worker(app).run_until_idle() >= 1
         session = db.session.execute(sa.select(MeetingSession).where(

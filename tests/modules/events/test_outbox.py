@@ -230,7 +230,7 @@ def test_a_deleted_hosts_meeting_ends(app, api, meeting, make_host, token_for, b
     assert api("host/delete", meeting["host_name"], token_for(admin),
                host_id=meeting["host"]["id"]).status_code == 200
     assert events(app, EventType.MEETING_ENDED) == []  # the job ends it, not the request
-    beat("node-a", draining=True)  # the node is leaving: nothing to tell it
+    beat("node-a", leaving=True)  # the node is leaving: nothing to tell it
     Worker(app).run_until_idle()
     ended = the(app, EventType.MEETING_ENDED)
     assert (ended["session_id"], ended["reason"]) == (meeting["session_id"], "host_deleted")

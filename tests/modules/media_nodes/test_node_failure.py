@@ -44,11 +44,15 @@ DRAIN_SECONDS = 4.0
 
 
 @pytest.fixture(scope="module")
-def pool(settings) -> Iterator[Pool]:
+def pool(settings, app: Flask) -> Iterator[Pool]:
     with running_pool(settings, tuple(f"fail-{n}" for n in range(1, 6)), DEAD_AFTER,
                       heartbeat_seconds=HEARTBEAT,
                       SFU_DRAIN_SECONDS=str(DRAIN_SECONDS)) as running:
         yield running
+    # Their last heartbeats came after the last test's clean-up.
+    with app.app_context(), db.engine.begin() as conn:
+        for table in (MediaNode, EgressNode):
+            conn.execute(sa.delete(table))
 
 
 @pytest.fixture(autouse=True)

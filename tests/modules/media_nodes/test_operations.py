@@ -26,10 +26,11 @@ from app.modules.tenants.models import Company
 from app.protocol.node_api import Heartbeat, NodeLoad
 
 
-def heartbeat(node_id: str, draining: bool = False, **load: Any) -> MediaNode:
+def heartbeat(node_id: str, draining: bool = False, leaving: bool = False,
+              **load: Any) -> MediaNode:
     return record_heartbeat(Heartbeat(
         node_id=node_id, url=f"ws://{node_id}.test:7880/", control_url=f"http://{node_id}.test",
-        started_at=time.time(), load=NodeLoad(**load), draining=draining))
+        started_at=time.time(), load=NodeLoad(**load), draining=draining, leaving=leaving))
 
 
 def test_a_heartbeat_updates_its_node_rather_than_adding_one(ctx):
@@ -91,19 +92,19 @@ def test_a_session_stays_on_its_node_while_that_node_lives(tenants):
     assert place_session(company, meeting).node_id == "first"  # its people are there
 
 
-@pytest.mark.parametrize("how", ["draining", "full"])
-def test_a_session_moves_off_a_draining_node_but_stays_on_a_full_one(tenants, how):
-    """Draining: stopping, its sessions move on the next join. Full: the
-    session stays (the node refuses the extra person), nothing new goes there."""
+@pytest.mark.parametrize(("how", "expected"), [
+    ("draining", "first"), ("full", "first"), ("leaving", "second")])
+def test_a_session_stays_on_a_draining_or_full_node_and_moves_off_a_leaving_one(
+        tenants, how, expected):
+    """Draining: its running sessions stay until they end, nothing new goes
+    there. Full: the session stays (the node refuses the extra person).
+    Leaving (closing every call): its sessions move on the next join."""
     company, meeting = tenants["company"], tenants["session"]
     heartbeat("first")
     place_session(company, meeting)
-    if how == "draining":
-        heartbeat("first", draining=True)
-    else:
-        heartbeat("first", participants=3, max_participants=3)
+    heartbeat("first", draining=how == "draining", leaving=how == "leaving",
+              **({"participants": 3, "max_participants": 3} if how == "full" else {}))
     heartbeat("second", participants=40)
-    expected = "second" if how == "draining" else "first"
     assert place_session(company, meeting).node_id == expected
 
 

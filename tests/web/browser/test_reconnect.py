@@ -3,6 +3,8 @@ another node, as the same people."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Browser, expect
 
 from tests.web.browser.conftest import MODERATOR_PIN, open_room
@@ -41,5 +43,35 @@ def test_the_call_survives_its_media_node_stopping(browser: Browser, platform,
         expect(ann.locator(".tile")).to_have_count(1)
     finally:
         for page in (ann, bob, late):
+            if page is not None:
+                page.close()
+
+
+def test_pages_whose_media_node_is_killed_are_back_on_another_within_5_s(browser: Browser,
+                                                                          platform,
+                                                                          moderated_room):
+    """No goodbye (SIGKILL): the pages rejoin at once, and the web, probing
+    the node their tokens name, places the meeting elsewhere."""
+    doomed = [node for node in platform.nodes if node.proc.poll() is None]
+    ann = bob = None
+    try:
+        ann = open_room(browser, moderated_room, "Ann", moderator_pin=MODERATOR_PIN)
+        bob = open_room(browser, moderated_room, "Bob")
+        for page in (ann, bob):
+            wait_true(page, REMOTE_VIDEO_PLAYS)
+        platform.start_node(f"browser-node-{len(platform.nodes) + 1}")
+        killed_at = time.monotonic()
+        for node in doomed:
+            node.proc.kill()
+
+        for page in (ann, bob):
+            expect(page.locator("#status")).to_have_text("Reconnected.", timeout=10_000)
+        back_within = time.monotonic() - killed_at
+        assert back_within < 5, f"back after {back_within:.1f} s"
+        for page in (ann, bob):
+            wait_true(page, REMOTE_VIDEO_PLAYS)
+            expect(page.locator(".tile .name")).to_have_count(2)
+    finally:
+        for page in (ann, bob):
             if page is not None:
                 page.close()
