@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import itertools
+import time
 from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from tests.cluster.balancer import UPSTREAM_HEADER
 from tests.cluster.cluster import Cluster, ClusterNode
 from tests.helpers import DEFAULT_PASSWORD, wait_until
 from tests.sfu.client import NodeClient
+from tests.sfu.rejoining import RejoiningClient
 from tests.web.portal_helpers import csrf_of
 
 # 12 participants. Each room's first join places it; a room is placed only
@@ -220,3 +222,62 @@ def test_a_logged_in_host_stays_logged_in_while_requests_alternate_between_the_w
     assert set(answered_by) == set(cluster.web_addresses)
     assert all(a != b for a, b in itertools.pairwise(answered_by)), answered_by
     assert cluster.balancer.upstreams_in_log()[-len(answered_by):] == answered_by
+
+
+# Last in this module: it kills one of the cluster's nodes.
+REJOIN_LIMIT = 5.0
+
+
+def test_a_killed_nodes_participants_are_back_on_the_other_nodes_within_5_s_the_others_untouched(
+    cluster: Cluster, app: Flask, rooms: list[Room]
+):
+    """12 participants in 4 rooms over the 3 nodes (A, B, C a node each, D
+    with C); the node of C and D is killed: their 4 participants rejoin by
+    themselves on the other nodes within 5 s (nodes count as dead only after
+    10 s here: the web's probe of the node they lost finds it gone), and the
+    8 of A and B keep their connections."""
+    web = f"http://127.0.0.1:{cluster.port}"
+
+    async def scenario() -> None:
+        people = [[RejoiningClient(web, room.host_name, room.access_code, f"P{n}",
+                                   publish=lambda: {sig.Source.CAMERA: SmallVideo()})
+                   for n in range(room.size)] for room in rooms]
+        try:
+            for room in people:
+                loads = participants_in_db(app)
+                for person in room:
+                    await person.join()
+                node_id = cluster.node_of(room[0].ticket).node_id
+                expected = loads[node_id] + len(room)
+                await asyncio.to_thread(
+                    wait_until, lambda n=node_id, e=expected: participants_in_db(app)[n] == e,
+                    f"{node_id}'s heartbeat counts {expected}", 10)
+            a, b, c, d = ({cluster.node_of(p.ticket).node_id for p in room} for room in people)
+            assert len(a | b | c) == 3 and d == c, "each room on one node; D with C"
+            doomed = cluster.node_by_id(next(iter(c)))
+            moving, staying = people[2] + people[3], people[0] + people[1]
+            connections = [person.client for person in staying]
+
+            killed_at = time.monotonic()
+            cluster.kill_node(doomed.index)
+            while not all(p.rejoins for p in moving) and \
+                    time.monotonic() - killed_at < 3 * REJOIN_LIMIT:
+                await asyncio.sleep(0.05)
+            back_within = time.monotonic() - killed_at
+            assert all(p.rejoins for p in moving), "every participant of C and D got back"
+            assert back_within < REJOIN_LIMIT, f"back after {back_within:.1f} s"
+            for room in people[2:]:
+                [node_id] = {cluster.node_of(p.ticket).node_id for p in room}
+                assert node_id != doomed.node_id
+                first, second = room
+                assert second.client is not None
+                track = await second.client.wait_track(first.participant_id, sig.Source.CAMERA,
+                                                       timeout=REJOIN_LIMIT)
+                await asyncio.wait_for(track.recv(), REJOIN_LIMIT)
+            assert [p.client for p in staying] == connections
+            assert all(p.rejoins == [] and p.client is not None
+                       and p.client.close_code is None for p in staying)
+        finally:
+            await asyncio.gather(*(p.close() for room in people for p in room))
+
+    run(scenario(), timeout=120)
