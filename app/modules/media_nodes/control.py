@@ -49,15 +49,25 @@ class Probe(enum.Enum):
 
 
 def probe(control_url: str) -> Probe:
-    """What a node's ``/health`` at ``control_url`` does now."""
+    """What a node's ``/health`` at ``control_url`` does now. A node that
+    answers it is leaving (closing every call) is as good as gone."""
     try:
-        with urllib.request.urlopen(control_url + "/health", timeout=PROBE_TIMEOUT_SECONDS):
-            return Probe.ANSWERED
-    except urllib.error.HTTPError:
-        return Probe.ANSWERED  # 503: alive, only not ready
+        with urllib.request.urlopen(control_url + "/health",
+                                    timeout=PROBE_TIMEOUT_SECONDS) as response:
+            return _answered(response.read())
+    except urllib.error.HTTPError as exc:
+        return _answered(exc.read())  # 503: alive, only not ready (or leaving)
     except TimeoutError:
         return Probe.SILENT
     except urllib.error.URLError as exc:
         return Probe.SILENT if isinstance(exc.reason, TimeoutError) else Probe.GONE
     except OSError:
         return Probe.GONE
+
+
+def _answered(body: bytes) -> Probe:
+    try:
+        leaving = json.loads(body).get("leaving") is True
+    except (ValueError, AttributeError):
+        leaving = False
+    return Probe.GONE if leaving else Probe.ANSWERED
