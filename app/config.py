@@ -39,6 +39,11 @@ class Settings:
     env: str = "production"
     instance_path: str = field(default_factory=_default_instance)
     database_url: str = ""  # empty: SQLite under instance_path
+    # Each process's SQLAlchemy pool on PostgreSQL: the connections it keeps,
+    # and how many more it may open at a peak (the Helm chart budgets them
+    # against the server's max_connections: docs/deploy.md).
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
     secret_key: str = ""  # required in production; see ``env``
     storage_url: str = ""  # empty: file:// under instance_path
     s3_endpoint_url: str = ""  # empty: AWS; else an S3-compatible store's URL
@@ -217,9 +222,12 @@ class Settings:
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
         for name in ("web_workers", "web_threads", "web_timeout_seconds",
-                     "web_graceful_timeout_seconds", "web_keepalive_seconds"):
+                     "web_graceful_timeout_seconds", "web_keepalive_seconds",
+                     "database_pool_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
+        if self.database_max_overflow < 0:
+            raise ConfigError("DATABASE_MAX_OVERFLOW must be 0 or more")
 
     @property
     def chosen_log_format(self) -> str:

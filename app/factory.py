@@ -26,6 +26,14 @@ TASK_MODULES = ("app.modules.conferences.tasks", "app.modules.mail.tasks",
                 "app.modules.recordings.tasks", "app.modules.webhooks.tasks")
 
 
+def _engine_options(settings: Settings) -> dict[str, object]:
+    """The pool's size on PostgreSQL; SQLite keeps SQLAlchemy's own pooling."""
+    if not settings.sqlalchemy_url.startswith("postgresql"):
+        return {}
+    return {"pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow}
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
@@ -35,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         **{SETTINGS_KEY: settings},
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         MAX_CONTENT_LENGTH=settings.api_max_body_bytes,
         # Shared by every process (Redis, else the database) unless there is
         # only one; fixed windows, the one strategy every storage has

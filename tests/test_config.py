@@ -113,3 +113,15 @@ def test_a_media_node_refuses_to_start_without_real_secrets_or_off_loopback_in_d
 
     with pytest.raises(NodeConfigError, match=message):
         NodeSettings.from_env(environ)
+
+
+@pytest.mark.postgres_only
+def test_the_database_pool_is_sized_from_the_settings(settings):
+    from app.extensions import db
+    from app.factory import create_app
+
+    app = create_app(settings.with_(database_pool_size=3, database_max_overflow=2))
+    with app.app_context():
+        pool = db.engine.pool
+        assert (pool.size(), pool._max_overflow) == (3, 2)  # type: ignore[attr-defined]
+        db.engine.dispose()
