@@ -222,6 +222,8 @@ def test_probes_ask_healthz_and_readyz_on_each_process_port(
     ports = {c["name"]: c["ports"][0]["containerPort"] for c in containers(production)
              if c.get("ports")}
     assert ports["web"] == 5000 and ports["egress"] == 7890
+    worker = by_image_args["worker"]  # no HTTP: its loop's own check
+    assert worker["livenessProbe"]["exec"]["command"] == ["confera", "worker", "--check"]
 
 
 def test_autoscalers_and_disruption_budgets_cover_every_process(
