@@ -109,7 +109,10 @@ def build_app(node: Node) -> web.Application:
 
 
 async def run_node(settings: NodeSettings) -> None:
-    """Serve until SIGTERM or SIGINT, then close every connection and return."""
+    """Serve until SIGTERM or SIGINT. SIGTERM drains: no new sessions, the
+    running ones go on until they end or SFU_DRAIN_SECONDS pass (a second
+    SIGTERM or a SIGINT: at once); then every call still open is closed
+    (GOING_AWAY: its clients rejoin on another node) and this returns."""
     await asyncio.to_thread(check_internals)  # fail at start, not at the first packet
     restrict_host_addresses(settings.ice_addresses)
     node = Node(settings)
