@@ -29,16 +29,20 @@ def _tenant(info: dict[str, Any]) -> Tenant:
     return Tenant.of(row)
 
 
-def test_an_id_names_one_room_per_company_and_namespace(ctx, company, make_company,
-                                                         make_reseller):
-    tenant = _tenant(company)
+def test_an_id_names_one_room_per_company_and_namespace(company, make_company,
+                                                         make_reseller, app):
+    other = make_company(make_reseller())  # (committed before this test's session reads)
+    with app.app_context():
+        _check_one_room_per_id(_tenant(company), _tenant(other))
+
+
+def _check_one_room_per_id(tenant: Tenant, elsewhere: Tenant) -> None:
     room, made = integration.integration_room(tenant, "bbb", "m-1", title="Maths",
                                               meta={"course": "7"})
     again, made_again = integration.integration_room(tenant, "bbb", "m-1", title="ignored")
     other_dialect, _ = integration.integration_room(tenant, "rooms", "m-1")
     assert made and not made_again and again.id == room.id and again.title == "Maths"
     assert other_dialect.id != room.id
-    elsewhere = _tenant(make_company(make_reseller()))
     assert integration.find_integration_room(elsewhere, "bbb", "m-1") is None
 
 
