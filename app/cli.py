@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from app.config import ConfigError, Settings
+from app.demo import DEMO
 from app.environment import is_loopback
 
 # Each command imports what it runs inside its own function: `confera sfu`
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent  # gunicorn's --chdir: wsgi.py is there
 NODE_PORT_OFFSET = 2880  # `confera dev`: the media node listens on PORT + this
 EGRESS_PORT_OFFSET = 2890  # `confera dev`: the egress listens on PORT + this
-DEMO = {
-    "name": "Confera Demo", "domain": "confera.localhost",
-    "admin_email": "admin@confera.localhost", "admin_password": "confera-demo",
-}
-
-
 def _app() -> Flask:
     from app.factory import create_app
 
@@ -149,103 +144,13 @@ def _create_reseller(name: str, domain: str, email: str, password: str, subdomai
 @main.command("demo")
 def demo_command() -> None:
     """Make sure the demo reseller exists and print how to reach it (used by `make run`)."""
-    from app.extensions import settings as current_settings
+    from app.demo import banner
 
     with _app().app_context():
         info = _create_reseller(DEMO["name"], DEMO["domain"], DEMO["admin_email"],
                                 DEMO["admin_password"], "admin", if_absent=True)
-        settings = current_settings()
-        sso = _sso_link(info["admin_host_name"], info["admin_host_id"])
-        rooms_api, rooms_key = _demo_rooms_api(info["admin_host_name"])
-        bbb_url, bbb_secret = _demo_bbb_api(info["admin_host_name"])
-    api = info["api_url"].rstrip("/")
-    outbox = settings.outbox_path if not settings.smtp_url else "(SMTP_URL is set)"
-    room = info["admin_meeting_url"]
-    click.echo(DEMO_BANNER.format(api=api, outbox=outbox, room=room, sso=sso,
-                                  rooms_api=rooms_api, rooms_key=rooms_key, bbb_url=bbb_url,
-                                  bbb_secret=bbb_secret, **DEMO))
-
-
-def _demo_rooms_api(host_name: str) -> tuple[str, str]:
-    """The demo company's rooms API base URL and an API key of it: the same
-    key at every start (derived from SECRET_KEY; only its digest is stored)."""
-    import hashlib
-    import hmac
-
-    from app.api.prefixes import ROOMS_API_PREFIX
-    from app.extensions import db
-    from app.extensions import settings as current_settings
-    from app.modules.api_keys.operations import KEY_PREFIX, ensure_key
-    from app.modules.hosts.resolvers import tenant_at
-    from app.modules.tenants.operations import company_url
-
-    tenant = tenant_at(host_name)
-    if tenant is None:
-        return "(no demo company)", ""
-    secret = current_settings().secret_key.encode()
-    key = KEY_PREFIX + "demo_" + hmac.new(secret, b"demo rooms API key",
-                                           hashlib.sha256).hexdigest()[:32]
-    ensure_key(tenant.id, "demo (confera demo)", key)
-    db.session.commit()
-    return company_url(tenant, ROOMS_API_PREFIX), key
-
-
-def _demo_bbb_api(host_name: str) -> tuple[str, str]:
-    """The demo company's BBB API URL and shared secret (made at first use)."""
-    from app.api.prefixes import BBB_API_PREFIX
-    from app.extensions import db
-    from app.modules.hosts.resolvers import tenant_at
-    from app.modules.tenants.operations import company_url, shared_secret_of
-
-    tenant = tenant_at(host_name)
-    if tenant is None:
-        return "(no demo company)", ""
-    secret = shared_secret_of(tenant).value
-    db.session.commit()
-    return company_url(tenant, BBB_API_PREFIX), secret
-
-
-def _sso_link(host_name: str, host_id: int | None) -> str:
-    """A one-click SSO link (/auth) that signs the host in to its portal."""
-    from urllib.parse import urlencode
-
-    from app.modules.hosts.resolvers import host_record, tenant_at
-    from app.modules.tenants.operations import company_url
-
-    tenant = tenant_at(host_name)
-    host = host_record(host_id) if host_id else None
-    if tenant is None or host is None:
-        return "(no demo host)"
-    query = urlencode({"host_id": host.id, "login_token_public_key": host.login_token_public_key})
-    return company_url(tenant, f"/auth?{query}")
-
-
-DEMO_BANNER = """
-Confera is starting.
-
-  Enterprise API       {api}/
-  API docs (OpenAPI)   {api}/docs/
-  Reseller admin       {admin_email} / {admin_password}
-  Dev mail outbox      {outbox}
-  Meeting room         {room}  (open it in two tabs)
-  Host portal (SSO)    {sso}
-  Rooms API (Eyeson)   {rooms_api}  (Authorization: {rooms_key})
-  BBB API              {bbb_url}  (secret: {bbb_secret})
-
-Create a company and a host (paste into a shell):
-
-  API={api}; \\
-  TOKEN=$(curl -s $API/authenticate -H 'Content-Type: application/json' \\
-    -d '{{"email": "{admin_email}", "password": "{admin_password}"}}' \\
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["auth_token"])'); \\
-  COMPANY=$(curl -s $API/company/create -H "Authorization: Bearer $TOKEN" \\
-    -H 'Content-Type: application/json' \\
-    -d '{{"subdomain": "joe", "name": "The Joe Company", "openid_provider": true}}' \\
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'); \\
-  curl -s $API/host/create -H "Authorization: Bearer $TOKEN" \\
-    -H 'Content-Type: application/json' \\
-    -d '{{"company_id": '$COMPANY', "name": "John Host", "email": "john@company.tld", "role": "HOST"}}'
-"""  # noqa: E501
+        text = banner(info)
+    click.echo(text)
 
 
 @main.command("web")
