@@ -13,7 +13,7 @@ from app.api.meeting import bp
 from app.api.parsing import cookie_host_session, json_body, load, pop_token, request_tenant
 from app.core.inputs import path_code, path_id
 from app.core.rate_limits import ROOM_NOT_FOUND, FailureLimit, client_address, limit_failures
-from app.core.schemas import StrictSchema
+from app.core.schemas import StrictBoolean, StrictSchema
 from app.errors import AppError, Forbidden, WaitingForModerator
 from app.extensions import db
 from app.modules.hosts.credentials import actor_for_token
@@ -33,7 +33,7 @@ class JoinSchema(StrictSchema):
     invite = fields.String(validate=validate.Length(1, 1000))  # a moderator invitation
     # With rejoin_token: the connection to the media node was lost (the web
     # checks that node at once, and places the meeting elsewhere if it is gone).
-    lost_node = fields.Boolean()
+    lost_node = StrictBoolean()
 
     @validates_schema
     def _name_or_rejoin(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -55,7 +55,7 @@ class JoinTicketSchema(Schema):
 
 
 class PassJoinSchema(StrictSchema):
-    lost_node = fields.Boolean()  # as JoinSchema's
+    lost_node = StrictBoolean()  # as JoinSchema's
 
 
 join_schema = JoinSchema()
