@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.egress.egress import Egress
 from app.egress.metrics import egress_registry
+from app.sfu.probe_routes import process_probe_routes
 
 
 def not_ready_because(egress: Egress) -> str | None:
@@ -26,22 +26,5 @@ def not_ready_because(egress: Egress) -> str | None:
 
 
 def probe_routes(egress: Egress) -> list[web.RouteDef]:
-    registry = egress_registry(egress)
-
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "egress_id": egress.settings.egress_id})
-
-    async def readyz(_request: web.Request) -> web.Response:
-        reason = not_ready_because(egress)
-        body = {"status": "ok" if reason is None else "unavailable",
-                "egress_id": egress.settings.egress_id}
-        if reason is not None:
-            body["reason"] = reason
-        return web.json_response(body, status=200 if reason is None else 503)
-
-    async def metrics(_request: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(registry),
-                            headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-    return [web.get("/healthz", healthz), web.get("/readyz", readyz),
-            web.get("/metrics", metrics)]
+    return process_probe_routes({"egress_id": egress.settings.egress_id},
+                                lambda: not_ready_because(egress), egress_registry(egress))
