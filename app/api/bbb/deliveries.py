@@ -9,14 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-import sqlalchemy as sa
-
 from app.api.bbb.responses import epoch_millis
 from app.api.bbb.rooms import NAMESPACE, internal_meeting_id
-from app.extensions import db
 from app.modules.events.models import Event
+from app.modules.meetings.integration import meeting_of_event
 from app.modules.meetings.models import MeetingSession, Room
-from app.modules.tenants.models import Company, Tenant
+from app.modules.tenants.models import Tenant
 from app.modules.tenants.operations import shared_secret_of
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -44,16 +42,8 @@ class Meeting:
 def meeting_of(event: Event) -> Meeting | None:
     """The BBB meeting ``event`` is about; None for an event of another kind
     of room (a host's room, another dialect's) or of no session."""
-    room = db.session.get(Room, event.data.get("room_id") or 0)
-    if room is None or room.company_id != event.company_id or room.namespace != NAMESPACE:
-        return None
-    session = db.session.execute(sa.select(MeetingSession).where(
-        MeetingSession.public_id == event.data.get("session_id", ""),
-        MeetingSession.room_id == room.id)).scalar()
-    company = db.session.get(Company, event.company_id)
-    if session is None or company is None:
-        return None
-    return Meeting(Tenant.of(company), room, session)
+    found = meeting_of_event(event, NAMESPACE)
+    return Meeting(*found) if found is not None else None
 
 
 def secret_of(company: Tenant) -> str:

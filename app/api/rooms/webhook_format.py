@@ -11,8 +11,6 @@ import hmac
 import json
 from typing import Any
 
-import sqlalchemy as sa
-
 from app.api.rooms.documents import room_summary
 from app.api.rooms.media_documents import (
     broadcast_document,
@@ -20,14 +18,14 @@ from app.api.rooms.media_documents import (
     snapshot_document,
 )
 from app.api.rooms.rooms import NAMESPACE
-from app.extensions import db
 from app.modules.api_keys.operations import key_fits
 from app.modules.events.models import Event, EventType
+from app.modules.meetings.integration import meeting_of_event
 from app.modules.meetings.models import MeetingSession, Room
 from app.modules.outputs import integration as outputs
 from app.modules.recordings.integration import recordings_by_id
 from app.modules.recordings.operations import record_of, with_link
-from app.modules.tenants.models import Company, Tenant
+from app.modules.tenants.models import Tenant
 from app.modules.webhooks.formats import Outgoing, register_format
 
 FORMAT = "eyeson"
@@ -51,7 +49,7 @@ def render(event: Event, subscription: Any) -> Outgoing | None:
     """The webhook for ``event``; None for another kind of room's event, one
     whose resource is gone, or when the API key it was registered with (its
     signing secret) has been revoked."""
-    found = _meeting_of(event)
+    found = meeting_of_event(event, NAMESPACE)
     name = TYPE_OF_EVENT.get(EventType(event.type))
     if found is None or name is None or not key_fits(found[0], subscription.secret):
         return None  # (a webhook whose API key was revoked since gets nothing)
@@ -84,20 +82,6 @@ def _resource(type: EventType, event: Event, tenant: Tenant, room: Room,
     if type is EventType.SNAPSHOT_CREATED:
         return {"snapshot": snapshot_document(tenant, output, session)}
     return {"broadcast": broadcast_document(output, session)}
-
-
-def _meeting_of(event: Event) -> tuple[Tenant, Room, MeetingSession] | None:
-    """The company, rooms-API room and session ``event`` is about."""
-    room = db.session.get(Room, event.data.get("room_id") or 0)
-    if room is None or room.company_id != event.company_id or room.namespace != NAMESPACE:
-        return None
-    session = db.session.execute(sa.select(MeetingSession).where(
-        MeetingSession.public_id == event.data.get("session_id", ""),
-        MeetingSession.room_id == room.id)).scalar()
-    company = db.session.get(Company, event.company_id)
-    if session is None or company is None:
-        return None
-    return Tenant.of(company), room, session
 
 
 register_format(FORMAT, render)

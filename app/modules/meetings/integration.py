@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from app.core.pagination import Page, paginate
 from app.core.security import constant_time_equal
 from app.extensions import db
+from app.modules.events.models import Event
 from app.modules.meetings.models import MeetingSession, Participant, Room
 from app.modules.meetings.operations import get_or_create
-from app.modules.tenants.models import Tenant
+from app.modules.tenants.models import Company, Tenant
 from app.protocol.join_token import Role
 
 
@@ -121,3 +122,19 @@ def session_participants(company: Tenant, session: MeetingSession,
                               sa.or_(Participant.left_at.is_(None),
                                      Participant.left_at < Participant.joined_at))
     return list(db.session.execute(select.order_by(Participant.id)).scalars())
+
+
+def meeting_of_event(event: Event, namespace: str) -> tuple[Tenant, Room, MeetingSession] | None:
+    """The company, integration room of ``namespace`` and session an outbox
+    event is about (a dialect's delivery renders it); None for an event of
+    another kind of room, or of no session."""
+    room = db.session.get(Room, event.data.get("room_id") or 0)
+    if room is None or room.company_id != event.company_id or room.namespace != namespace:
+        return None
+    session = db.session.execute(sa.select(MeetingSession).where(
+        MeetingSession.public_id == event.data.get("session_id", ""),
+        MeetingSession.room_id == room.id)).scalar()
+    company = db.session.get(Company, event.company_id)
+    if session is None or company is None:
+        return None
+    return Tenant.of(company), room, session
