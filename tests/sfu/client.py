@@ -269,5 +269,14 @@ class NodeClient:
         ice._recv = recv
 
 
+async def joined_client(ws_url: str, token: str,
+                        publish: dict[sig.Source, MediaStreamTrack] | None = None) -> NodeClient:
+    """A client connected to the node and told it joined."""
+    client = NodeClient(ws_url, token, publish=publish)
+    await client.connect()
+    await client.wait_for(sig.Joined)
+    return client
+
+
 def last(messages: list[Any], kind: type[M]) -> M | None:
     return next((m for m in reversed(messages) if isinstance(m, kind)), None)

@@ -7,15 +7,12 @@ import asyncio
 
 from app.protocol import node_api
 from app.protocol import signalling as sig
-from tests.sfu.client import NodeClient
+from tests.sfu.client import NodeClient, joined_client
 from tests.sfu.conftest import control, new_session, run
 
 
 async def joined(url: str, token: str) -> NodeClient:
-    client = NodeClient(url, token)
-    await client.connect()
-    await client.wait_for(sig.Joined)
-    return client
+    return await joined_client(url, token)
 
 
 def test_the_badges_reach_everyone_and_later_joiners(node, grant):

@@ -15,10 +15,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.modules.meetings.models import Participant
-from app.protocol import signalling as sig
 from tests.helpers import wait_until
 from tests.pool import Pool, running_pool
-from tests.sfu.client import NodeClient
+from tests.sfu.client import NodeClient, joined_client
 from tests.sfu.conftest import run
 
 DEAD_AFTER = 2.0
@@ -41,10 +40,7 @@ def test_sessions_spread_over_live_nodes_and_move_when_a_node_dies(
     first_host, second_host = make_host(company), make_host(company)
 
     async def connect(ticket: dict[str, Any]) -> NodeClient:
-        client = NodeClient(ticket["node_url"], ticket["token"])
-        await client.connect()
-        await client.wait_for(sig.Joined)
-        return client
+        return await joined_client(ticket["node_url"], ticket["token"])
 
     async def scenario() -> None:
         first = pool.join(company, first_host, "Ann")

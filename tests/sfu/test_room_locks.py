@@ -9,7 +9,7 @@ from aiortc import MediaStreamTrack
 
 from app.protocol import signalling as sig
 from app.protocol.join_token import DEFAULT_PERMISSIONS, MUTED_CLAIM, Permission, Role
-from tests.sfu.client import NodeClient
+from tests.sfu.client import NodeClient, joined_client
 from tests.sfu.conftest import new_session, run
 from tests.sfu.media import CounterVideo, ToneAudio
 
@@ -23,10 +23,7 @@ async def joined(grant, session: str, participant_id: str, role: Role = Role.ATT
                  extra: dict[str, str] | None = None) -> NodeClient:
     url, token = grant(session, role=role, participant_id=participant_id,
                        permissions=DEFAULT_PERMISSIONS[role] - without, extra=extra)
-    client = NodeClient(url, token, publish=publish)
-    await client.connect()
-    await client.wait_for(sig.Joined)
-    return client
+    return await joined_client(url, token, publish=publish)
 
 
 async def settled(*clients: NodeClient) -> None:

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.modules.media_nodes.models import MediaNode
 from app.protocol import signalling as sig
 from tests.helpers import confera, free_port, settings_env, wait_for_http
-from tests.sfu.client import NodeClient
+from tests.sfu.client import NodeClient, joined_client
 from tests.sfu.conftest import NodeProcess, new_keys, run
 from tests.sfu.media import CounterVideo
 
@@ -99,11 +99,8 @@ class Api:
 async def join(document: dict[str, Any]) -> NodeClient:
     """A participant joins with the room document's signaling data alone."""
     signaling = document["signaling"]["options"]
-    client = NodeClient(signaling["endpoint"], signaling["auth_token"],
-                        publish={sig.Source.CAMERA: CounterVideo()})
-    await client.connect()
-    await client.wait_for(sig.Joined)
-    return client
+    return await joined_client(signaling["endpoint"], signaling["auth_token"],
+                               publish={sig.Source.CAMERA: CounterVideo()})
 
 
 def test_participants_join_by_the_signaling_data_and_are_moderated_by_the_api(served, team):

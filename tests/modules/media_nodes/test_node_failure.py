@@ -30,7 +30,7 @@ from app.protocol import signalling as sig
 from app.protocol.join_token import Role
 from tests.helpers import confera, free_port, settings_env, wait_for_http, wait_until
 from tests.pool import Pool, running_pool
-from tests.sfu.client import NodeClient
+from tests.sfu.client import NodeClient, joined_client
 from tests.sfu.conftest import run
 from tests.sfu.media import CounterVideo
 from tests.sfu.rejoining import RejoiningClient
@@ -176,10 +176,7 @@ def test_a_draining_node_takes_no_new_session_keeps_its_own_and_exits_once_empty
     first_host, second_host = make_host(company), make_host(company)
 
     async def connect(ticket: dict[str, Any]) -> NodeClient:
-        client = NodeClient(ticket["node_url"], ticket["token"])
-        await client.connect()
-        await client.wait_for(sig.Joined)
-        return client
+        return await joined_client(ticket["node_url"], ticket["token"])
 
     async def scenario() -> None:
         first = pool.join(company, first_host, "Ann")
