@@ -3,37 +3,21 @@ the contract every dialect builds on."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from app.extensions import db
 from app.modules.meetings import integration
 from app.modules.meetings.commands import AS_INTEGRATOR, end
 from app.modules.meetings.operations import running_session
 from app.modules.meetings.passes import issue_pass
-from app.modules.tenants.models import Company, Tenant
+from app.modules.tenants.models import Tenant
 from app.protocol.join_token import Role
-
-
-@pytest.fixture
-def company(app, make_reseller, make_company, beat) -> dict[str, Any]:
-    info = make_company(make_reseller())
-    beat("node-a")
-    return info
-
-
-def _tenant(info: dict[str, Any]) -> Tenant:
-    row = db.session.get(Company, info["id"])
-    assert row is not None
-    return Tenant.of(row)
+from tests.modules.meetings.integration import tenant_of
 
 
 def test_an_id_names_one_room_per_company_and_namespace(company, make_company,
                                                          make_reseller, app):
     other = make_company(make_reseller())  # (committed before this test's session reads)
     with app.app_context():
-        _check_one_room_per_id(_tenant(company), _tenant(other))
+        _check_one_room_per_id(tenant_of(company), tenant_of(other))
 
 
 def _check_one_room_per_id(tenant: Tenant, elsewhere: Tenant) -> None:
@@ -48,7 +32,7 @@ def _check_one_room_per_id(tenant: Tenant, elsewhere: Tenant) -> None:
 
 def test_a_pass_joins_its_participant_and_ending_by_api_ends_it(company, client):
     with client.application.app_context():
-        tenant = _tenant(company)
+        tenant = tenant_of(company)
         room, _ = integration.integration_room(tenant, "bbb", "m-2", title="Physics")
         session = running_session(tenant, room)
         granted = issue_pass(tenant, session, "Ann", Role.MODERATOR, external_user_id="u7")
@@ -63,7 +47,7 @@ def test_a_pass_joins_its_participant_and_ending_by_api_ends_it(company, client)
     assert ticket.json["role"] == "moderator" and ticket.json["session_id"] == session_id
     assert client.post("/api/v1/passes/nope/join", headers=host).status_code == 404
     with client.application.app_context():
-        end(_tenant(company), session_id, AS_INTEGRATOR)
+        end(tenant_of(company), session_id, AS_INTEGRATOR)
         db.session.commit()
     assert client.post(f"/api/v1/passes/{key}/join", headers=host).status_code == 410
     assert client.get(f"/conf/pass/{key}", headers=host).status_code == 410

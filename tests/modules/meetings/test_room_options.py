@@ -39,23 +39,11 @@ from app.protocol.join_token import (
     verify,
 )
 from app.protocol.node_api import EventKind, NodeEvents, ParticipantEvent
-
-
-@pytest.fixture
-def company(app, make_reseller, make_company, beat) -> dict[str, Any]:
-    info = make_company(make_reseller())
-    beat("node-a")
-    return info
-
-
-def _tenant(info: dict[str, Any]) -> Tenant:
-    row = db.session.get(Company, info["id"])
-    assert row is not None
-    return Tenant.of(row)
+from tests.modules.meetings.integration import tenant_of
 
 
 def _session(info: dict[str, Any], room_id: str, **options: Any) -> MeetingSession:
-    tenant = _tenant(info)
+    tenant = tenant_of(info)
     room, _ = integration.integration_room(tenant, "test", room_id, title="Maths",
                                            options=options)
     return running_session(tenant, room)
@@ -87,7 +75,7 @@ def _ended_reason(session_id: str) -> str | None:
 
 def test_a_full_room_refuses_passes_and_joins_but_not_the_recorder_or_a_rejoin(ctx, company):
     session = _session(company, "full", max_participants=2)
-    tenant = _tenant(company)
+    tenant = tenant_of(company)
     ann = issue_pass(tenant, session, "Ann", Role.MODERATOR)
     ann.participant.joined_at = utcnow()
     _present(session, "Bob")
@@ -96,7 +84,7 @@ def test_a_full_room_refuses_passes_and_joins_but_not_the_recorder_or_a_rejoin(c
     db.session.add(recorder)
     db.session.flush()
     with pytest.raises(MeetingFull, match="at most 2"):
-        issue_pass(_tenant(company), session, "Cy", Role.ATTENDEE)
+        issue_pass(tenant_of(company), session, "Cy", Role.ATTENDEE)
     assert db.session.execute(sa.select(sa.func.count()).select_from(Participant).where(
         Participant.display_name == "Cy")).scalar() == 0
     # Those in may come back (a reload, a reconnect): they are not counted twice.
@@ -105,7 +93,7 @@ def test_a_full_room_refuses_passes_and_joins_but_not_the_recorder_or_a_rejoin(c
 
 def test_a_pass_made_before_the_room_filled_cannot_join_once_it_is_full(ctx, company):
     session = _session(company, "later", max_participants=1)
-    tenant = _tenant(company)
+    tenant = tenant_of(company)
     late = issue_pass(tenant, session, "Late", Role.ATTENDEE)
     _present(session, "First")
     with pytest.raises(MeetingFull):
@@ -115,22 +103,22 @@ def test_a_pass_made_before_the_room_filled_cannot_join_once_it_is_full(ctx, com
 def test_a_room_that_denies_guests_refuses_guest_passes_only(ctx, company):
     session = _session(company, "deny", guest_policy="always_deny")
     with pytest.raises(GuestsNotAllowed):
-        issue_pass(_tenant(company), session, "Visitor", Role.GUEST, guest=True)
-    assert issue_pass(_tenant(company), session, "Member", Role.ATTENDEE).participant.id
+        issue_pass(tenant_of(company), session, "Visitor", Role.GUEST, guest=True)
+    assert issue_pass(tenant_of(company), session, "Member", Role.ATTENDEE).participant.id
 
 
 def test_rooms_without_options_let_everyone_in(ctx, company):
     session = _session(company, "plain")
     for number in range(5):
         _present(session, f"P{number}", guest=True)
-    assert issue_pass(_tenant(company), session, "Guest", Role.GUEST, guest=True).key
+    assert issue_pass(tenant_of(company), session, "Guest", Role.GUEST, guest=True).key
 
 
 def test_a_lobby_guest_waits_until_a_moderator_lets_them_in(company, client):
     host = {"Host": company["host_name"]}
     with client.application.app_context():
         session = _session(company, "lobby", guest_policy="ask_moderator")
-        tenant = _tenant(company)
+        tenant = tenant_of(company)
         moderator = issue_pass(tenant, session, "Mo", Role.MODERATOR).key
         guest = issue_pass(tenant, session, "Gus", Role.GUEST, guest=True)
         other = issue_pass(tenant, session, "Olga", Role.GUEST, guest=True)
@@ -202,7 +190,7 @@ def test_the_last_moderator_leaving_ends_the_session_after_the_delay_unless_one_
     with app.app_context():
         session = _session(company, "nomod", end_when_no_moderator=True,
                            end_when_no_moderator_minutes=2)
-        place_session(_tenant(company), session)
+        place_session(tenant_of(company), session)
         first, last = (_present(session, name, Role.MODERATOR) for name in ("Mo", "Max"))
         _present(session, "Attendee")
         now = utcnow().timestamp()
@@ -231,7 +219,7 @@ def test_auto_start_recording_queues_the_recording_when_the_room_records(ctx, co
 
 
 def test_recording_is_refused_where_the_room_forbids_it(ctx, company):
-    tenant = _tenant(company)
+    tenant = tenant_of(company)
     not_recorded = _session(company, "off", record=False)
     place_session(tenant, not_recorded)
     with pytest.raises(Forbidden, match="may not be recorded"):
